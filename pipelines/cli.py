@@ -1,0 +1,106 @@
+"""`reportscope run`: reconcile partitions with the folder, materialize everything, summarize."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from pipelines.settings import PROJECT_ROOT, Settings
+
+
+def _ensure_dagster_home() -> Path:
+    """Use DAGSTER_HOME, or the project's persistent instance when it is not set."""
+    home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home").resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    template = PROJECT_ROOT / ".dagster_home" / "dagster.yaml"
+    if not config.exists() and template.exists() and template.resolve() != config:
+        config.write_text(template.read_text(encoding="utf-8"), encoding="utf-8")
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def run(settings: Settings) -> int:
+    """Materialize every asset on the reports folder in one run; print a summary."""
+    home = _ensure_dagster_home()
+    import dagster as dg
+
+    from pipelines.definitions import defs
+    from pipelines.refresh import reconcile, run_refresh
+    from pipelines.warehouse import Warehouse
+
+    started = time.perf_counter()
+    warehouse = Warehouse(settings.warehouse_dir)
+    definitions = defs()
+    with dg.DagsterInstance.get() as instance:
+        change = reconcile(instance, settings.reports_dir, warehouse)
+        result = run_refresh(definitions, instance, change.partitions)
+    elapsed = time.perf_counter() - started
+    print(summary(settings, home, change.added, change.removed, elapsed))
+    if not result.success:
+        failed = [event.step_key for event in result.get_step_failure_events()]
+        print(f"\nRun {result.run_id} FAILED in step(s): {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def summary(
+    settings: Settings, home: Path, added: list[str], removed: list[str], elapsed: float
+) -> str:
+    """A short account of what the warehouse now holds and where things are."""
+    import duckdb
+
+    lines = [f"reportscope: refreshed {settings.reports_dir} in {elapsed:.1f}s"]
+    if added or removed:
+        lines.append(f"  partitions: +{len(added)} new report(s), -{len(removed)} removed")
+    if settings.database.exists():
+        with duckdb.connect(str(settings.database), read_only=True) as connection:
+            counts = dict(
+                connection.execute(
+                    "SELECT table_name, estimated_size FROM duckdb_tables() "
+                    "WHERE schema_name = 'corpus' ORDER BY table_name"
+                ).fetchall()
+            )
+            exact = {
+                name: connection.execute(f'SELECT count(*) FROM corpus."{name}"').fetchone()[0]  # type: ignore[index]
+                for name in counts
+            }
+        lines.append(
+            f"  reports: {exact.get('reports', 0)}   sections: {exact.get('sections', 0)}   "
+            f"rejected: {exact.get('rejected_reports', 0)}"
+        )
+        lines.append(f"  tables: {', '.join(f'corpus.{n} ({c})' for n, c in exact.items())}")
+    lines.append(f"  warehouse: {settings.database}")
+    lines.append(f"    query it: .venv/bin/duckdb -readonly {_relative(settings.database)}")
+    dashboard = settings.charts_dir / "index.html"
+    if dashboard.exists():
+        lines.append(f"  dashboard: {dashboard}")
+    lines.append(f"  Dagster instance (run history): {home}  ->  make ui")
+    return "\n".join(lines)
+
+
+def _relative(path: Path) -> str:
+    """A path relative to the working directory when it is below it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `reportscope` command."""
+    parser = argparse.ArgumentParser(prog="reportscope", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="materialize every asset on REPORTS_DIR into WAREHOUSE_DIR")
+    arguments = parser.parse_args(argv)
+    settings = Settings.from_env()
+    if arguments.command == "run":
+        return run(settings)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

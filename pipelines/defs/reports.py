@@ -1,0 +1,132 @@
+"""Ingest: report files -> `corpus.reports`, `corpus.sections`, `corpus.rejected_reports`."""
+
+from collections.abc import Iterator
+
+import dagster as dg
+
+from pipelines.defs.metadata import markdown_preview
+from pipelines.defs.partitions import reports_partitions, single_run
+from pipelines.defs.resources import ReportsFolder, WarehouseResource
+from pipelines.reports_folder import ingest_reports, report_id
+from pipelines.text.tokens import WORD_PATTERN
+from pipelines.warehouse import SCHEMA
+
+SECTIONS_COVER_EVERY_WORD = "sections_cover_every_word"
+EVERY_REPORT_HAS_SECTIONS = "every_report_has_sections"
+
+
+@dg.multi_asset(
+    name="ingest_reports",
+    specs=[
+        dg.AssetSpec(
+            "reports",
+            description="One row per report file: title, content hash, words, encoding, "
+            "repairs made, report date; unreadable files go to corpus.rejected_reports.",
+            group_name="ingest",
+            kinds={"polars", "duckdb"},
+            partitions_def=reports_partitions,
+            metadata={"table": f"{SCHEMA}.reports"},
+            tags={"scope": "report"},
+        ),
+        dg.AssetSpec(
+            "sections",
+            deps=["reports"],
+            description="The sections of every report (Markdown headings, bold-line headings, "
+            "numbering, nesting), each with its raw Markdown and the plain text metrics read.",
+            group_name="ingest",
+            kinds={"polars", "duckdb"},
+            partitions_def=reports_partitions,
+            metadata={"table": f"{SCHEMA}.sections"},
+            tags={"scope": "report"},
+        ),
+    ],
+    partitions_def=reports_partitions,
+    backfill_policy=single_run,
+    pool="warehouse",
+)
+def ingest(
+    context: dg.AssetExecutionContext, reports_folder: ReportsFolder, warehouse: WarehouseResource
+) -> Iterator[dg.MaterializeResult]:
+    """Read, repair and section the run's report files; land all three tables in one transaction."""
+    file_names = list(context.partition_keys)
+    reports, sections, rejected = ingest_reports(
+        reports_folder.folder, file_names, reports_folder.max_report_bytes
+    )
+    ids = [report_id(name) for name in file_names]
+    warehouse.get().replace_many(
+        [
+            ("reports", reports, "report_id", ids),
+            ("sections", sections, "report_id", ids),
+            ("rejected_reports", rejected, "file_name", file_names),
+        ]
+    )
+    for row in rejected.iter_rows(named=True):
+        context.log.warning(f"rejected {row['file_name']!r}: {row['reason']}")
+    yield dg.MaterializeResult(
+        asset_key="reports",
+        metadata={
+            "dagster/row_count": reports.height,
+            "rejected": rejected.height,
+            "preview": markdown_preview(
+                reports.select("file_name", "title", "n_words", "n_sections", "encoding")
+            ),
+            "rejections": markdown_preview(rejected.select("file_name", "reason")),
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key="sections",
+        metadata={
+            "dagster/row_count": sections.height,
+            "preview": markdown_preview(
+                sections.select("report_id", "ordinal", "level", "number", "heading", "n_words")
+            ),
+        },
+    )
+
+
+@dg.asset_check(
+    asset="sections",
+    name=SECTIONS_COVER_EVERY_WORD,
+    description="The words of each report's sections add up to the report's words: "
+    "nothing lost, nothing counted twice.",
+)
+def sections_cover_every_word(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    """Compare, in SQL, each report's word count with the words of its sections' Markdown."""
+    mismatches = warehouse.get().read(
+        f"""
+        SELECT r.file_name, r.n_words AS report_words,
+               coalesce(sum(len(regexp_extract_all(s.markdown, ?))), 0) AS section_words
+        FROM {SCHEMA}.reports r LEFT JOIN {SCHEMA}.sections s USING (report_id)
+        GROUP BY ALL
+        HAVING report_words <> section_words
+        ORDER BY r.file_name
+        """,
+        [WORD_PATTERN],
+    )
+    return dg.AssetCheckResult(
+        passed=mismatches.height == 0,
+        metadata={
+            "reports_with_mismatch": mismatches.height,
+            "mismatches": markdown_preview(mismatches),
+        },
+    )
+
+
+@dg.asset_check(
+    asset="sections",
+    name=EVERY_REPORT_HAS_SECTIONS,
+    description="Every landed report has at least one section.",
+)
+def every_report_has_sections(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    """Find reports without any row in corpus.sections."""
+    orphans = warehouse.get().read(
+        f"""
+        SELECT r.file_name FROM {SCHEMA}.reports r
+        WHERE NOT EXISTS (SELECT 1 FROM {SCHEMA}.sections s WHERE s.report_id = r.report_id)
+        ORDER BY r.file_name
+        """
+    )
+    return dg.AssetCheckResult(
+        passed=orphans.height == 0,
+        metadata={"reports_without_sections": orphans.height, "reports": markdown_preview(orphans)},
+    )

@@ -1,0 +1,52 @@
+"""Resources: the reports folder and the DuckDB warehouse, configured from the environment."""
+
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.settings import Settings
+from pipelines.warehouse import Warehouse
+
+
+class ReportsFolder(dg.ConfigurableResource):
+    """The folder reports land in (REPORTS_DIR) and the largest file read (REPORTS_MAX_BYTES)."""
+
+    path: str
+    max_report_bytes: int
+
+    @property
+    def folder(self) -> Path:
+        """The folder as a Path."""
+        return Path(self.path)
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The DuckDB warehouse folder (WAREHOUSE_DIR): working database, published copy, charts."""
+
+    warehouse_dir: str
+
+    def get(self) -> Warehouse:
+        """A Warehouse handle on the configured folder."""
+        return Warehouse(Path(self.warehouse_dir))
+
+    @property
+    def charts_dir(self) -> Path:
+        """Where charts and the dashboard are written."""
+        return Path(self.warehouse_dir) / "charts"
+
+
+def resources_from_env(settings: Settings | None = None) -> dict[str, dg.ConfigurableResource]:
+    """The resource instances for the current environment (or the given settings)."""
+    settings = settings or Settings.from_env()
+    return {
+        "reports_folder": ReportsFolder(
+            path=str(settings.reports_dir), max_report_bytes=settings.max_report_bytes
+        ),
+        "warehouse": WarehouseResource(warehouse_dir=str(settings.warehouse_dir)),
+    }
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    """Bind the resources every asset, check and sensor uses."""
+    return dg.Definitions(resources=resources_from_env())

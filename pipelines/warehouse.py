@@ -1,0 +1,227 @@
+"""The DuckDB warehouse: one private working file for the pipeline, one published copy for readers.
+
+DuckDB allows one writing process, and any other open connection to the same file -- even a
+read-only one -- blocks that writer. SQL users keep sessions open for hours, so the pipeline
+never writes the file they read:
+
+- assets write `warehouse/.work/reportscope.duckdb`, one process at a time (a file lock,
+  held for each short connection), each write one transaction;
+- `publish()` checkpoints that file, copies it and atomically renames the copy onto
+  `warehouse/reportscope.duckdb`. A reader with the old file open keeps reading the old,
+  consistent state; the next connection sees the new one. Nobody ever sees half a refresh.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import polars as pl
+from filelock import FileLock
+
+from pipelines.settings import DATABASE_FILE, SQL_DIR
+
+SCHEMA = "corpus"
+# How long a writer waits for another pipeline process before failing with a clear message.
+LOCK_TIMEOUT_S = 600.0
+
+
+class WarehouseBusy(RuntimeError):
+    """Another pipeline process held the working database for longer than the timeout."""
+
+
+class Warehouse:
+    """Connections, idempotent writes and publishing for the files under `warehouse_dir`."""
+
+    def __init__(self, warehouse_dir: Path, lock_timeout_s: float = LOCK_TIMEOUT_S) -> None:
+        self.warehouse_dir = Path(warehouse_dir)
+        self.work_dir = self.warehouse_dir / ".work"
+        self.work_path = self.work_dir / DATABASE_FILE
+        self.published_path = self.warehouse_dir / DATABASE_FILE
+        self.lock_timeout_s = lock_timeout_s
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection to the working database, held under the cross-process writer lock."""
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(self.work_dir / "writer.lock")
+        try:
+            lock.acquire(timeout=self.lock_timeout_s)
+        except TimeoutError:
+            raise WarehouseBusy(
+                f"another reportscope process has held {self.work_path} for over "
+                f"{self.lock_timeout_s:.0f}s (lock file {lock.lock_file})"
+            ) from None
+        try:
+            connection = duckdb.connect(str(self.work_path))
+            try:
+                connection.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+                yield connection
+            finally:
+                connection.close()
+        finally:
+            lock.release()
+
+    def read(self, sql: str, parameters: Sequence[object] | None = None) -> pl.DataFrame:
+        """Run a query on the working database and return the result as a Polars frame."""
+        with self.connect() as connection:
+            return connection.execute(sql, parameters or []).pl()
+
+    def table_exists(self, table: str) -> bool:
+        """True when `corpus.<table>` exists in the working database."""
+        with self.connect() as connection:
+            return self._has_table(connection, table)
+
+    @staticmethod
+    def _has_table(connection: duckdb.DuckDBPyConnection, table: str) -> bool:
+        """True when `corpus.<table>` exists on this connection."""
+        found = connection.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+            [SCHEMA, table],
+        ).fetchone()
+        return bool(found and found[0])
+
+    def replace_rows(
+        self, table: str, frame: pl.DataFrame, key_column: str, keys: Sequence[str]
+    ) -> int:
+        """Delete the rows of `keys` and insert `frame` in one transaction; returns rows inserted."""
+        return self.replace_many([(table, frame, key_column, keys)])
+
+    def replace_many(self, writes: Sequence[tuple[str, pl.DataFrame, str, Sequence[str]]]) -> int:
+        """Several `replace_rows` in ONE transaction: all land or none (crash-safe)."""
+        with self.connect() as connection:
+            connection.execute("BEGIN TRANSACTION")
+            try:
+                for table, frame, key_column, keys in writes:
+                    self._ensure_table(connection, table, frame)
+                    if keys:
+                        connection.execute(
+                            f'DELETE FROM {SCHEMA}."{table}" WHERE "{key_column}" IN '
+                            "(SELECT unnest(?::VARCHAR[]))",
+                            [list(keys)],
+                        )
+                    self._insert(connection, table, frame)
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+        return sum(frame.height for _, frame, _, _ in writes)
+
+    def replace_table(self, table: str, frame: pl.DataFrame) -> int:
+        """Replace a corpus-wide table's contents with `frame` in one transaction."""
+        with self.connect() as connection:
+            connection.execute("BEGIN TRANSACTION")
+            try:
+                connection.register("incoming_frame", frame)
+                connection.execute(
+                    f'CREATE OR REPLACE TABLE {SCHEMA}."{table}" AS SELECT * FROM incoming_frame'
+                )
+                connection.unregister("incoming_frame")
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+        return frame.height
+
+    def delete_reports(self, report_ids: Sequence[str], file_names: Sequence[str]) -> None:
+        """Remove every row that came from these reports, in every per-report table."""
+        with self.connect() as connection:
+            connection.execute("BEGIN TRANSACTION")
+            try:
+                for table, column in self._per_report_tables(connection):
+                    values = file_names if column == "file_name" else report_ids
+                    connection.execute(
+                        f'DELETE FROM {SCHEMA}."{table}" WHERE "{column}" IN '
+                        "(SELECT unnest(?::VARCHAR[]))",
+                        [list(values)],
+                    )
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+
+    def _per_report_tables(self, connection: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+        """Base tables keyed by report_id (or, for rejections, by file_name)."""
+        rows = connection.execute(
+            """
+            SELECT t.table_name, bool_or(c.column_name = 'report_id') AS has_report_id
+            FROM information_schema.tables t
+            JOIN information_schema.columns c USING (table_schema, table_name)
+            WHERE t.table_schema = ? AND t.table_type = 'BASE TABLE'
+            GROUP BY t.table_name, c.table_name
+            HAVING bool_or(c.column_name IN ('report_id', 'file_name'))
+            """,
+            [SCHEMA],
+        ).fetchall()
+        return [(name, "report_id" if has_id else "file_name") for name, has_id in rows]
+
+    def _ensure_table(
+        self, connection: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame
+    ) -> None:
+        """Create the table from the frame's schema, or add columns the code added since."""
+        connection.register("incoming_schema", frame.head(0))
+        try:
+            if not self._has_table(connection, table):
+                connection.execute(
+                    f'CREATE TABLE {SCHEMA}."{table}" AS SELECT * FROM incoming_schema'
+                )
+                return
+            existing = {
+                row[0]
+                for row in connection.execute(
+                    "SELECT column_name FROM information_schema.columns "
+                    "WHERE table_schema = ? AND table_name = ?",
+                    [SCHEMA, table],
+                ).fetchall()
+            }
+            described = connection.execute("DESCRIBE incoming_schema").fetchall()
+            for name, column_type, *_ in described:
+                if name not in existing:
+                    connection.execute(
+                        f'ALTER TABLE {SCHEMA}."{table}" ADD COLUMN "{name}" {column_type}'
+                    )
+        finally:
+            connection.unregister("incoming_schema")
+
+    @staticmethod
+    def _insert(connection: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+        """Insert a frame by column name."""
+        if frame.height == 0:
+            return
+        connection.register("incoming_frame", frame)
+        try:
+            columns = ", ".join(f'"{name}"' for name in frame.columns)
+            connection.execute(
+                f'INSERT INTO {SCHEMA}."{table}" ({columns}) SELECT {columns} FROM incoming_frame'
+            )
+        finally:
+            connection.unregister("incoming_frame")
+
+    def apply_views(self) -> list[str]:
+        """(Re)create the views of sql/views.sql; returns the view names."""
+        script = (SQL_DIR / "views.sql").read_text(encoding="utf-8")
+        with self.connect() as connection:
+            connection.execute(script)
+            rows = connection.execute(
+                "SELECT view_name FROM duckdb_views() WHERE schema_name = ? AND NOT internal",
+                [SCHEMA],
+            ).fetchall()
+        return sorted(row[0] for row in rows)
+
+    def publish(self) -> Path:
+        """Copy a checkpointed working database atomically onto the published file readers open."""
+        with self.connect() as connection:
+            connection.execute("CHECKPOINT")
+            # Copy while holding the lock so no writer changes the file mid-copy.
+            staging = self.warehouse_dir / f".{DATABASE_FILE}.{os.getpid()}.{time.time_ns()}"
+            connection.close()
+            shutil.copyfile(self.work_path, staging)
+            with open(staging, "rb") as handle:
+                os.fsync(handle.fileno())
+            os.replace(staging, self.published_path)
+        return self.published_path

@@ -1,0 +1,124 @@
+"""The Dagster pipeline end to end on temporary folders, with a real instance and DuckDB file."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from pipelines.refresh import reconcile, run_refresh
+from pipelines.settings import Settings
+from pipelines.warehouse import Warehouse
+from tests.conftest import SEEDS
+
+
+@dataclass
+class Project:
+    """A reports folder, a warehouse and a Dagster instance in a temp directory."""
+
+    reports: Path
+    settings: Settings
+    instance: dg.DagsterInstance
+
+    def refresh(self) -> dg.ExecuteInProcessResult:
+        """Reconcile partitions with the folder and run every asset, as `make run` does."""
+        from pipelines.definitions import defs
+
+        change = reconcile(self.instance, self.reports, Warehouse(self.settings.warehouse_dir))
+        return run_refresh(defs(), self.instance, change.partitions)
+
+    def query(self, sql: str) -> list[tuple]:
+        """Query the published warehouse read-only, as a user would."""
+        with duckdb.connect(str(self.settings.database), read_only=True) as connection:
+            return connection.execute(sql).fetchall()
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
+    reports = tmp_path / "reports"
+    shutil.copytree(SEEDS, reports)
+    monkeypatch.setenv("REPORTS_DIR", str(reports))
+    monkeypatch.setenv("WAREHOUSE_DIR", str(tmp_path / "warehouse"))
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    with dg.DagsterInstance.local_temp(str(home)) as instance:
+        yield Project(reports, Settings.from_env(), instance)
+
+
+def check_results(result: dg.ExecuteInProcessResult) -> dict[str, bool]:
+    """Asset check name -> passed, for the checks evaluated in a run."""
+    return {
+        event.event_specific_data.asset_check_key.name: event.event_specific_data.passed  # type: ignore[union-attr]
+        for event in result.all_events
+        if event.event_type_value == "ASSET_CHECK_EVALUATION"
+    }
+
+
+def test_seeds_land_in_one_run_with_checks_passing(project: Project) -> None:
+    result = project.refresh()
+    assert result.success
+    assert len(project.instance.get_runs()) == 1  # five partitions, one run
+    assert project.query("SELECT count(*) FROM corpus.reports") == [(5,)]
+    # 11 + 19 + 11 + 10 + 10 sections, counted from the seed files' headings.
+    assert project.query("SELECT count(*) FROM corpus.sections") == [(61,)]
+    checks = check_results(result)
+    assert checks["sections_cover_every_word"] is True
+    assert checks["every_report_has_sections"] is True
+    title = project.query(
+        "SELECT title FROM corpus.reports WHERE file_name = '001_dcc2aed8c26ea6dd.txt'"
+    )
+    assert title == [("Advancements in AI LLMs: A Comprehensive Report",)]
+
+
+def test_broken_report_is_rejected_and_the_rest_still_land(project: Project) -> None:
+    (project.reports / "broken.md").write_bytes(b"\x00\x01\x02binary\x00")
+    (project.reports / "empty.txt").write_bytes(b"")
+    (project.reports / "notes.pdf").write_bytes(b"not a report suffix")
+    result = project.refresh()
+    assert result.success
+    assert project.query("SELECT count(*) FROM corpus.reports") == [(5,)]
+    assert project.query("SELECT file_name, reason FROM corpus.rejected_reports ORDER BY 1") == [
+        ("broken.md", "binary content, not text (control bytes such as NUL found)"),
+        ("empty.txt", "empty file (no text)"),
+    ]
+
+
+def test_vanished_report_is_removed_with_all_its_rows(project: Project) -> None:
+    assert project.refresh().success
+    (project.reports / "000_87c5db0444f7b29d.txt").unlink()
+    assert project.refresh().success
+    assert project.query("SELECT count(*) FROM corpus.reports") == [(4,)]
+    assert project.query("SELECT count(*) FROM corpus.sections") == [(61 - 11,)]
+    assert "000_87c5db0444f7b29d.txt" not in project.instance.get_dynamic_partitions("reports")
+
+
+def test_changed_report_replaces_its_rows(project: Project) -> None:
+    assert project.refresh().success
+    target = project.reports / "004_c37010fbd4496169.txt"
+    target.write_text(
+        target.read_text(encoding="utf-8") + "\n## 11. A New Section\n\nFresh words.\n"
+    )
+    assert project.refresh().success
+    rows = project.query(
+        "SELECT count(*), max(number) FROM corpus.sections s JOIN corpus.reports r USING (report_id) "
+        "WHERE r.file_name = '004_c37010fbd4496169.txt'"
+    )
+    assert rows == [(11, 11)]
+
+
+def test_open_reader_does_not_block_a_refresh_and_sees_a_consistent_state(project: Project) -> None:
+    assert project.refresh().success
+    reader = duckdb.connect(str(project.settings.database), read_only=True)
+    try:
+        before = reader.execute("SELECT count(*) FROM corpus.sections").fetchone()
+        (project.reports / "004_c37010fbd4496169.txt").unlink()
+        assert project.refresh().success  # the open read-only session did not block it
+        assert reader.execute("SELECT count(*) FROM corpus.sections").fetchone() == before
+    finally:
+        reader.close()
+    assert project.query("SELECT count(*) FROM corpus.sections") == [(61 - 10,)]
