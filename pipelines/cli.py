@@ -30,13 +30,11 @@ def run(settings: Settings) -> int:
 
     from pipelines.definitions import defs
     from pipelines.refresh import reconcile, run_refresh
-    from pipelines.warehouse import Warehouse
 
     started = time.perf_counter()
-    warehouse = Warehouse(settings.warehouse_dir)
     definitions = defs()
     with dg.DagsterInstance.get() as instance:
-        change = reconcile(instance, settings.reports_dir, warehouse)
+        change = reconcile(instance, settings.reports_dir)
         result = run_refresh(definitions, instance, change.partitions)
     elapsed = time.perf_counter() - started
     print(summary(settings, home, change.added, change.removed, elapsed))

@@ -12,8 +12,7 @@ from dagster._core.storage.tags import (
 )
 
 from pipelines.defs.partitions import reports_partitions
-from pipelines.reports_folder import list_report_files, report_id
-from pipelines.warehouse import Warehouse
+from pipelines.reports_folder import list_report_files
 
 PARTITIONS = reports_partitions.name
 REFRESH_JOB = "refresh_all"
@@ -29,14 +28,16 @@ class Reconciliation:
     removed: list[str]
 
 
-def reconcile(instance: dg.DagsterInstance, folder: Path, warehouse: Warehouse) -> Reconciliation:
-    """Add a partition per new file; drop vanished files' partitions and all their rows."""
+def reconcile(instance: dg.DagsterInstance, folder: Path) -> Reconciliation:
+    """Add a partition per new file and drop vanished files' partitions.
+
+    The rows of dropped reports are deleted by the `report_inventory` asset of the next run.
+    """
     on_disk = [f.name for f in list_report_files(folder)]
     known = list(instance.get_dynamic_partitions(PARTITIONS))
     added = [name for name in on_disk if name not in set(known)]
     removed = [name for name in known if name not in set(on_disk)]
     if removed:
-        warehouse.delete_reports([report_id(name) for name in removed], removed)
         for name in removed:
             instance.delete_dynamic_partition(PARTITIONS, name)
     if added:

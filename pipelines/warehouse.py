@@ -145,6 +145,15 @@ class Warehouse:
                 connection.execute("ROLLBACK")
                 raise
 
+    def landed_file_names(self) -> set[str]:
+        """File names with rows in corpus.reports or corpus.rejected_reports."""
+        with self.connect() as connection:
+            tables = [t for t in ("reports", "rejected_reports") if self._has_table(connection, t)]
+            if not tables:
+                return set()
+            union = " UNION ".join(f"SELECT file_name FROM {SCHEMA}.{t}" for t in tables)
+            return {row[0] for row in connection.execute(union).fetchall()}
+
     def _per_report_tables(self, connection: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
         """Base tables keyed by report_id (or, for rejections, by file_name)."""
         rows = connection.execute(

@@ -13,7 +13,6 @@ import pytest
 
 from pipelines.refresh import reconcile, run_refresh
 from pipelines.settings import Settings
-from pipelines.warehouse import Warehouse
 from tests.conftest import SEEDS
 
 
@@ -29,7 +28,7 @@ class Project:
         """Reconcile partitions with the folder and run every asset, as `make run` does."""
         from pipelines.definitions import defs
 
-        change = reconcile(self.instance, self.reports, Warehouse(self.settings.warehouse_dir))
+        change = reconcile(self.instance, self.reports)
         return run_refresh(defs(), self.instance, change.partitions)
 
     def query(self, sql: str) -> list[tuple]:

@@ -5,7 +5,7 @@ import dagster as dg
 from pipelines.defs.resources import WarehouseResource
 
 # Every asset that lands a table; the published copy follows all of them.
-WAREHOUSE_TABLES = ["reports", "sections"]
+WAREHOUSE_TABLES = ["reports", "sections", "report_inventory"]
 
 
 @dg.asset(

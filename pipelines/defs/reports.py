@@ -11,6 +11,9 @@ from pipelines.reports_folder import ingest_reports, report_id
 from pipelines.text.tokens import WORD_PATTERN
 from pipelines.warehouse import SCHEMA
 
+# Per-report assets; the inventory (and through it every corpus-wide asset) follows them all.
+PER_REPORT_ASSETS = ["reports", "sections"]
+
 SECTIONS_COVER_EVERY_WORD = "sections_cover_every_word"
 EVERY_REPORT_HAS_SECTIONS = "every_report_has_sections"
 
@@ -81,6 +84,34 @@ def ingest(
                 sections.select("report_id", "ordinal", "level", "number", "heading", "n_words")
             ),
         },
+    )
+
+
+@dg.asset(
+    deps=PER_REPORT_ASSETS,
+    group_name="ingest",
+    kinds={"duckdb"},
+    tags={"scope": "corpus"},
+    pool="warehouse",
+    description="The reports currently in the folder (one per partition); every row of a "
+    "report whose file is gone is deleted from every table.",
+)
+def report_inventory(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    """Delete the rows of reports that are no longer partitions, so tables match the folder."""
+    current = set(context.instance.get_dynamic_partitions(reports_partitions.name))
+    store = warehouse.get()
+    gone = sorted(store.landed_file_names() - current)
+    if gone:
+        store.delete_reports([report_id(name) for name in gone], gone)
+        context.log.info(f"removed the rows of {len(gone)} report(s) no longer in the folder")
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": len(current),
+            "removed": len(gone),
+            "removed_files": dg.MetadataValue.md("\n".join(f"- `{n}`" for n in gone) or "none"),
+        }
     )
 
 

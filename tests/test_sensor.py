@@ -1,0 +1,119 @@
+"""The reports-folder sensor: what it sees, what it plans, and the requests it returns."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from pipelines.defs.automation import reports_folder_sensor
+from pipelines.defs.resources import ReportsFolder
+from pipelines.folder_watch import FolderState, plan_refresh, scan_folder
+from tests.conftest import SEEDS
+
+OLD = time.time() - 3600  # an mtime well outside the settle window
+
+
+def write(path: Path, text: str, mtime: float = OLD) -> None:
+    """Write a file and set its modification time."""
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, (mtime, mtime))
+
+
+def test_new_files_are_planned_together_once(tmp_path: Path) -> None:
+    write(tmp_path / "a.md", "# A\n\nalpha")
+    write(tmp_path / "b.md", "# B\n\nbeta")
+    state = scan_folder(tmp_path, FolderState())
+    plan = plan_refresh(FolderState(), state, known=[])
+    assert plan.add == ["a.md", "b.md"] and plan.refresh == ["a.md", "b.md"]
+    assert plan.run_key is not None
+    # The next tick sees the same contents: nothing to do.
+    again = plan_refresh(state, scan_folder(tmp_path, state), known=["a.md", "b.md"])
+    assert again.refresh == [] and again.run_key is None
+
+
+def test_touch_without_content_change_is_not_a_change(tmp_path: Path) -> None:
+    write(tmp_path / "a.md", "# A\n\nalpha")
+    state = scan_folder(tmp_path, FolderState())
+    os.utime(tmp_path / "a.md", (OLD + 60, OLD + 60))
+    plan = plan_refresh(state, scan_folder(tmp_path, state), known=["a.md"])
+    assert plan.refresh == []
+
+
+def test_changed_content_is_dropped_and_re_added_at_the_end(tmp_path: Path) -> None:
+    write(tmp_path / "a.md", "# A\n\nalpha")
+    write(tmp_path / "b.md", "# B\n\nbeta")
+    state = scan_folder(tmp_path, FolderState())
+    write(tmp_path / "a.md", "# A\n\nalpha, revised", OLD + 60)
+    plan = plan_refresh(state, scan_folder(tmp_path, state), known=["a.md", "b.md"])
+    assert plan.drop == ["a.md"] and plan.add == ["a.md"] and plan.refresh == ["a.md"]
+
+
+def test_deleted_file_is_removed_without_a_refresh_of_others(tmp_path: Path) -> None:
+    write(tmp_path / "a.md", "# A\n\nalpha")
+    state = scan_folder(tmp_path, FolderState())
+    (tmp_path / "a.md").unlink()
+    plan = plan_refresh(state, scan_folder(tmp_path, state), known=["a.md"])
+    assert plan.removed == ["a.md"] and plan.drop == ["a.md"] and plan.removed_only
+
+
+def test_file_still_being_written_waits_until_it_settles(tmp_path: Path) -> None:
+    now = time.time()
+    write(tmp_path / "partial.md", "# Half a rep", mtime=now)
+    state = scan_folder(tmp_path, FolderState(), settle_seconds=2, now=now + 0.5)
+    assert "partial.md" not in state.files
+    write(tmp_path / "partial.md", "# Half a report, now complete", mtime=now + 1)
+    state = scan_folder(tmp_path, state, settle_seconds=2, now=now + 10)
+    plan = plan_refresh(FolderState(), state, known=[])
+    assert plan.refresh == ["partial.md"]
+
+
+def test_same_content_re_added_later_gets_a_new_run_key(tmp_path: Path) -> None:
+    write(tmp_path / "a.md", "# A\n\nalpha")
+    first_state = scan_folder(tmp_path, FolderState())
+    first = plan_refresh(FolderState(), first_state, known=[])
+    (tmp_path / "a.md").unlink()
+    gone_state = scan_folder(tmp_path, first_state)
+    plan_refresh(first_state, gone_state, known=["a.md"])
+    write(tmp_path / "a.md", "# A\n\nalpha")
+    back = plan_refresh(gone_state, scan_folder(tmp_path, gone_state), known=[])
+    assert back.refresh == ["a.md"] and back.run_key != first.run_key
+
+
+def test_sensor_requests_partitions_and_one_run(tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    shutil.copytree(SEEDS, reports)
+    for path in reports.iterdir():
+        os.utime(path, (OLD, OLD))
+    home = tmp_path / "home"
+    home.mkdir()
+    with dg.DagsterInstance.local_temp(str(home)) as instance:
+        context = dg.build_sensor_context(
+            instance=instance,
+            resources={
+                "reports_folder": ReportsFolder(path=str(reports), max_report_bytes=1 << 24)
+            },
+        )
+        result = reports_folder_sensor(context)
+        assert isinstance(result, dg.SensorResult)
+        (run,) = result.run_requests or []
+        assert run.job_name == "refresh_all"
+        assert run.tags["dagster/asset_partition_range_start"] == "000_87c5db0444f7b29d.txt"
+        assert run.tags["dagster/asset_partition_range_end"] == "004_c37010fbd4496169.txt"
+        (add,) = result.dynamic_partitions_requests or []
+        assert isinstance(add, dg.AddDynamicPartitionsRequest)
+        assert len(add.partition_keys) == 5
+        assert FolderState.from_json(result.cursor).files.keys() == {
+            p.name for p in reports.iterdir()
+        }
+
+
+@pytest.mark.parametrize("name", ["x'; DROP TABLE corpus.sections; --.md", "rapport é.md"])
+def test_odd_file_names_round_trip_through_the_cursor(tmp_path: Path, name: str) -> None:
+    write(tmp_path / name, "# T\n\nbody")
+    state = scan_folder(tmp_path, FolderState())
+    assert FolderState.from_json(state.to_json()).files == state.files
