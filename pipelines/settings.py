@@ -19,14 +19,16 @@ class Settings:
     reports_dir: Path
     warehouse_dir: Path
     max_report_bytes: int
+    topics_file: Path
 
     @classmethod
     def from_env(cls) -> Settings:
-        """Read REPORTS_DIR, WAREHOUSE_DIR and REPORTS_MAX_BYTES (defaults: seeds/, warehouse/, 16 MiB)."""
+        """Read REPORTS_DIR, WAREHOUSE_DIR, REPORTS_MAX_BYTES and TOPICS_FILE (see README)."""
         return cls(
             reports_dir=_path("REPORTS_DIR", PROJECT_ROOT / "seeds"),
             warehouse_dir=_path("WAREHOUSE_DIR", PROJECT_ROOT / "warehouse"),
             max_report_bytes=int(os.environ.get("REPORTS_MAX_BYTES", str(16 * 1024 * 1024))),
+            topics_file=_path("TOPICS_FILE", PROJECT_ROOT / "pipelines" / "topics.toml"),
         )
 
     @property

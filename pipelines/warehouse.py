@@ -112,21 +112,22 @@ class Warehouse:
                 raise
         return sum(frame.height for _, frame, _, _ in writes)
 
-    def replace_table(self, table: str, frame: pl.DataFrame) -> int:
-        """Replace a corpus-wide table's contents with `frame` in one transaction."""
+    def replace_tables(self, tables: dict[str, pl.DataFrame]) -> int:
+        """Replace corpus-wide tables' contents in ONE transaction; returns rows written."""
         with self.connect() as connection:
             connection.execute("BEGIN TRANSACTION")
             try:
-                connection.register("incoming_frame", frame)
-                connection.execute(
-                    f'CREATE OR REPLACE TABLE {SCHEMA}."{table}" AS SELECT * FROM incoming_frame'
-                )
-                connection.unregister("incoming_frame")
+                for table, frame in tables.items():
+                    connection.register("incoming_frame", frame)
+                    connection.execute(
+                        f'CREATE OR REPLACE TABLE {SCHEMA}."{table}" AS SELECT * FROM incoming_frame'
+                    )
+                    connection.unregister("incoming_frame")
                 connection.execute("COMMIT")
             except BaseException:
                 connection.execute("ROLLBACK")
                 raise
-        return frame.height
+        return sum(frame.height for frame in tables.values())
 
     def delete_reports(self, report_ids: Sequence[str], file_names: Sequence[str]) -> None:
         """Remove every row that came from these reports, in every per-report table."""

@@ -13,7 +13,7 @@ import pytest
 
 from pipelines.refresh import reconcile, run_refresh
 from pipelines.settings import Settings
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, corpus_dir
 
 
 @dataclass
@@ -121,3 +121,46 @@ def test_open_reader_does_not_block_a_refresh_and_sees_a_consistent_state(projec
     finally:
         reader.close()
     assert project.query("SELECT count(*) FROM corpus.sections") == [(61 - 10,)]
+
+
+def test_topic_gold_counts_land_in_topic_tables(project: Project) -> None:
+    assert project.refresh().success
+    # From the seed headings: multimodal sections in 000, 002, 003, 004; ethics in all five;
+    # explainability in 000-003.
+    rows = dict(
+        project.query(
+            "SELECT topic_id, n_reports FROM corpus.topic_frequency "
+            "WHERE topic_id IN ('multimodal', 'ethics_fairness', 'explainability')"
+        )
+    )
+    assert rows == {"multimodal": 4, "ethics_fairness": 5, "explainability": 4}
+    per_report = project.query(
+        "SELECT list(DISTINCT r.file_name[:3] ORDER BY r.file_name[:3]) FROM corpus.report_topics t "
+        "JOIN corpus.reports r USING (report_id) WHERE t.topic_id = 'multimodal'"
+    )
+    assert per_report == [(["000", "002", "003", "004"],)]
+
+
+def test_edited_taxonomy_is_followed_without_code_change(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipelines.settings import PROJECT_ROOT
+
+    edited = tmp_path / "topics.toml"
+    edited.write_text(
+        (PROJECT_ROOT / "pipelines" / "topics.toml").read_text(encoding="utf-8")
+        + '\n[[topic]]\nid = "tamil_nadu"\nlabel = "Tamil Nadu"\n'
+        'description = "The Indian state."\nterms = ["tamil nadu", "tamilnadu", "chennai"]\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("TOPICS_FILE", str(edited))
+    shutil.copy(corpus_dir() / "report_069.md", project.reports / "report_069.md")
+    assert project.refresh().success
+    labels = dict(project.query("SELECT topic_id, label FROM corpus.topics"))
+    assert labels["tamil_nadu"] == "Tamil Nadu"
+    # Heading "2. Chennai's AI and Tech Hub" now carries the new topic.
+    tagged = project.query(
+        "SELECT s.heading FROM corpus.section_topics t JOIN corpus.sections s USING (section_id) "
+        "WHERE t.topic_id = 'tamil_nadu' AND t.is_primary"
+    )
+    assert ("Chennai's AI and Tech Hub",) in tagged

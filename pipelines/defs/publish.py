@@ -5,7 +5,14 @@ import dagster as dg
 from pipelines.defs.resources import WarehouseResource
 
 # Every asset that lands a table; the published copy follows all of them.
-WAREHOUSE_TABLES = ["reports", "sections", "report_inventory"]
+WAREHOUSE_TABLES = [
+    "report_inventory",
+    "topics",
+    "topic_frequency",
+    "report_topics",
+    "topic_trend",
+    "topic_terms",
+]
 
 
 @dg.asset(

@@ -12,7 +12,7 @@ from pipelines.text.tokens import WORD_PATTERN
 from pipelines.warehouse import SCHEMA
 
 # Per-report assets; the inventory (and through it every corpus-wide asset) follows them all.
-PER_REPORT_ASSETS = ["reports", "sections"]
+PER_REPORT_ASSETS = ["reports", "sections", "section_topics"]
 
 SECTIONS_COVER_EVERY_WORD = "sections_cover_every_word"
 EVERY_REPORT_HAS_SECTIONS = "every_report_has_sections"

@@ -3,8 +3,10 @@
 from pathlib import Path
 
 import dagster as dg
+import polars as pl
 
 from pipelines.settings import Settings
+from pipelines.text.topics import load_taxonomy
 from pipelines.warehouse import Warehouse
 
 
@@ -35,6 +37,16 @@ class WarehouseResource(dg.ConfigurableResource):
         return Path(self.warehouse_dir) / "charts"
 
 
+class Taxonomy(dg.ConfigurableResource):
+    """The topic taxonomy users edit (TOPICS_FILE, default pipelines/topics.toml)."""
+
+    path: str
+
+    def load(self) -> pl.DataFrame:
+        """The taxonomy as a frame (one row per topic), validated."""
+        return load_taxonomy(Path(self.path))
+
+
 def resources_from_env(settings: Settings | None = None) -> dict[str, dg.ConfigurableResource]:
     """The resource instances for the current environment (or the given settings)."""
     settings = settings or Settings.from_env()
@@ -43,6 +55,7 @@ def resources_from_env(settings: Settings | None = None) -> dict[str, dg.Configu
             path=str(settings.reports_dir), max_report_bytes=settings.max_report_bytes
         ),
         "warehouse": WarehouseResource(warehouse_dir=str(settings.warehouse_dir)),
+        "taxonomy": Taxonomy(path=str(settings.topics_file)),
     }
 
 

@@ -1,0 +1,265 @@
+"""Topics: taxonomy assignment per section, discovery of new topics, frequency tables."""
+
+import dagster as dg
+import polars as pl
+
+from pipelines.defs.metadata import markdown_preview
+from pipelines.defs.partitions import reports_partitions, single_run
+from pipelines.defs.resources import Taxonomy, WarehouseResource
+from pipelines.reports_folder import report_id
+from pipelines.text import topics
+from pipelines.warehouse import SCHEMA, Warehouse
+
+SECTIONS_MOSTLY_HAVE_A_TAXONOMY_TOPIC = "sections_mostly_have_a_taxonomy_topic"
+TOPIC_IDS_EXIST_IN_TAXONOMY = "topic_ids_exist_in_taxonomy"
+# Below this share of (non-preamble) sections with a taxonomy topic, the check warns.
+MIN_TAXONOMY_COVERAGE = 0.8
+
+
+def read_sections(store: Warehouse, report_ids: list[str] | None = None) -> pl.DataFrame:
+    """Sections (all, or of some reports) as the topic functions expect them."""
+    where = "WHERE report_id IN (SELECT unnest(?::VARCHAR[]))" if report_ids is not None else ""
+    return store.read(
+        "SELECT report_id, section_id, ordinal, level, number, heading, parent_heading, "
+        f"plain_text, n_words, is_preamble FROM {SCHEMA}.sections {where} ORDER BY section_id",
+        [report_ids] if report_ids is not None else None,
+    )
+
+
+def read_reports(store: Warehouse) -> pl.DataFrame:
+    """Reports with their arrival rank (report date, then file name)."""
+    return store.read(
+        "SELECT report_id, file_name, title, report_date, "
+        "row_number() OVER (ORDER BY report_date, file_name) AS arrival_rank "
+        f"FROM {SCHEMA}.reports ORDER BY arrival_rank"
+    )
+
+
+def all_assignments(store: Warehouse) -> pl.DataFrame:
+    """Taxonomy assignments plus discovered-topic assignments (each a primary topic)."""
+    return store.read(
+        f"""
+        SELECT section_id, report_id, topic_id, score, is_primary FROM {SCHEMA}.section_topics
+        UNION ALL
+        SELECT section_id, report_id, topic_id, score, TRUE FROM {SCHEMA}.discovered_section_topics
+        """
+    )
+
+
+@dg.asset(
+    deps=["sections"],
+    partitions_def=reports_partitions,
+    backfill_policy=single_run,
+    group_name="topics",
+    kinds={"polars", "duckdb"},
+    tags={"scope": "report"},
+    pool="warehouse",
+    description="Taxonomy topics of every section (pipelines/topics.toml): score, whether "
+    "primary, and the matched terms as evidence; the heading weighs more than the body.",
+)
+def section_topics(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, taxonomy: Taxonomy
+) -> dg.MaterializeResult:
+    """Match the run's sections against the taxonomy and land corpus.section_topics."""
+    store = warehouse.get()
+    ids = [report_id(name) for name in context.partition_keys]
+    terms = taxonomy.load()
+    assigned = topics.assign_topics(read_sections(store, ids), terms)
+    store.replace_rows("section_topics", assigned, "report_id", ids)
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": assigned.height,
+            "taxonomy_version": int(terms["taxonomy_version"][0]),
+            "taxonomy_file": dg.MetadataValue.path(taxonomy.path),
+            "preview": markdown_preview(
+                assigned.filter(pl.col("is_primary")).select("section_id", "topic_id", "score")
+            ),
+        }
+    )
+
+
+@dg.multi_asset(
+    name="topic_catalog",
+    specs=[
+        dg.AssetSpec(
+            "discovered_topics",
+            deps=["section_topics", "report_inventory"],
+            description="New topics proposed from the sections no taxonomy topic matches: "
+            "TF-IDF clusters labelled by their top c-TF-IDF terms, ids stable while members stay.",
+            group_name="topics",
+            kinds={"scikit-learn", "duckdb"},
+            tags={"scope": "corpus"},
+        ),
+        dg.AssetSpec(
+            "topics",
+            deps=["discovered_topics"],
+            description="Every topic: the taxonomy's (topics.toml) and the discovered ones, "
+            "with label, description and source.",
+            group_name="topics",
+            kinds={"duckdb"},
+            tags={"scope": "corpus"},
+        ),
+    ],
+    pool="warehouse",
+)
+def topic_catalog(warehouse: WarehouseResource, taxonomy: Taxonomy):  # type: ignore[no-untyped-def]
+    """Cluster unmatched sections into discovered topics and land the full topic list."""
+    store = warehouse.get()
+    sections = read_sections(store)
+    tagged = store.read(f"SELECT section_id FROM {SCHEMA}.section_topics")
+    unmatched = topics.unmatched_sections(sections.filter(~pl.col("is_preamble")), tagged)
+    discovered, members = topics.discover_topics(unmatched)
+    catalog = pl.concat(
+        [
+            taxonomy.load().select(
+                "topic_id", "label", "description", pl.lit("taxonomy").alias("source")
+            ),
+            discovered.select(
+                "topic_id",
+                "label",
+                pl.format("Discovered among {} untagged sections", "n_sections").alias(
+                    "description"
+                ),
+                pl.lit("discovered").alias("source"),
+            ),
+        ]
+    )
+    store.replace_tables(
+        {
+            "discovered_topics": discovered,
+            "discovered_section_topics": members,
+            "topics": catalog,
+        }
+    )
+    yield dg.MaterializeResult(
+        asset_key="discovered_topics",
+        metadata={
+            "dagster/row_count": discovered.height,
+            "untagged_sections": unmatched.height,
+            "preview": markdown_preview(discovered.select("topic_id", "label", "n_sections")),
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key="topics",
+        metadata={"dagster/row_count": catalog.height, "preview": markdown_preview(catalog)},
+    )
+
+
+@dg.multi_asset(
+    name="topic_tables",
+    specs=[
+        dg.AssetSpec(
+            "topic_frequency",
+            deps=["topics"],
+            description="Per topic: in how many reports and sections it is the primary topic, "
+            "its share of all words, first/last seen and mean position within reports.",
+            group_name="topics",
+            kinds={"polars", "duckdb"},
+            tags={"scope": "corpus"},
+        ),
+        dg.AssetSpec(
+            "report_topics",
+            deps=["topics"],
+            description="Report × topic: sections, words and share of the report's words.",
+            group_name="topics",
+            kinds={"polars", "duckdb"},
+            tags={"scope": "corpus"},
+        ),
+        dg.AssetSpec(
+            "topic_trend",
+            deps=["topics"],
+            description="Topic × report date: sections and share of that day's words, with "
+            "the arrival rank, to see topics come and go.",
+            group_name="topics",
+            kinds={"polars", "duckdb"},
+            tags={"scope": "corpus"},
+        ),
+        dg.AssetSpec(
+            "topic_terms",
+            deps=["topics"],
+            description="The terms that distinguish each topic from the rest: log-odds ratio "
+            "with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008), z-scored.",
+            group_name="topics",
+            kinds={"polars", "duckdb"},
+            tags={"scope": "corpus"},
+        ),
+    ],
+    pool="warehouse",
+)
+def topic_tables(warehouse: WarehouseResource):  # type: ignore[no-untyped-def]
+    """Frequency, report × topic, trend and distinguishing terms from all assignments."""
+    store = warehouse.get()
+    assignments = all_assignments(store)
+    sections = store.read(
+        f"SELECT section_id, report_id, ordinal, n_words, plain_text FROM {SCHEMA}.sections"
+    )
+    reports = read_reports(store)
+    labels = store.read(f"SELECT topic_id, label FROM {SCHEMA}.topics")
+    tables = {
+        "topic_frequency": topics.topic_frequency(assignments, sections, reports, labels),
+        "report_topics": topics.report_topics(assignments, sections),
+        "topic_trend": topics.topic_trend(assignments, sections, reports),
+        "topic_terms": topics.topic_terms(topics.topic_word_frame(sections, assignments)),
+    }
+    store.replace_tables(tables)
+    previews = {
+        "topic_frequency": ["label", "n_reports", "n_sections", "share_of_words"],
+        "report_topics": ["report_id", "topic_id", "share_of_words"],
+        "topic_trend": ["topic_id", "report_date", "share_of_words"],
+        "topic_terms": ["topic_id", "term", "z_score"],
+    }
+    for name, frame in tables.items():
+        yield dg.MaterializeResult(
+            asset_key=name,
+            metadata={
+                "dagster/row_count": frame.height,
+                "preview": markdown_preview(frame.select(previews[name])),
+            },
+        )
+
+
+@dg.asset_check(
+    asset="section_topics",
+    name=SECTIONS_MOSTLY_HAVE_A_TAXONOMY_TOPIC,
+    description=f"At least {MIN_TAXONOMY_COVERAGE:.0%} of sections (preambles aside) carry "
+    "a taxonomy topic; fewer means the taxonomy no longer fits the reports (warning).",
+)
+def sections_mostly_have_a_taxonomy_topic(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    """Share of non-preamble sections with at least one taxonomy topic."""
+    coverage = (
+        warehouse.get()
+        .read(
+            f"""
+        SELECT count(*) AS sections,
+               count(*) FILTER (WHERE EXISTS (
+                   SELECT 1 FROM {SCHEMA}.section_topics t WHERE t.section_id = s.section_id
+               )) AS tagged
+        FROM {SCHEMA}.sections s WHERE NOT s.is_preamble
+        """
+        )
+        .row(0, named=True)
+    )
+    share = coverage["tagged"] / coverage["sections"] if coverage["sections"] else 1.0
+    return dg.AssetCheckResult(
+        passed=share >= MIN_TAXONOMY_COVERAGE,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"share_tagged": round(share, 4), **coverage},
+    )
+
+
+@dg.asset_check(
+    asset="section_topics",
+    name=TOPIC_IDS_EXIST_IN_TAXONOMY,
+    description="Every topic id assigned to a section exists in pipelines/topics.toml.",
+)
+def topic_ids_exist_in_taxonomy(
+    warehouse: WarehouseResource, taxonomy: Taxonomy
+) -> dg.AssetCheckResult:
+    """Find assigned topic ids the current taxonomy does not define."""
+    in_use = warehouse.get().read(f"SELECT DISTINCT topic_id FROM {SCHEMA}.section_topics")
+    known = set(taxonomy.load()["topic_id"].to_list())
+    unknown = sorted(set(in_use["topic_id"].to_list()) - known)
+    return dg.AssetCheckResult(
+        passed=not unknown,
+        metadata={"unknown_topic_ids": ", ".join(unknown) or "none"},
+    )
