@@ -95,6 +95,8 @@ def read_report_bytes(folder: Path, name: str, max_bytes: int) -> tuple[bytes, f
         info = os.lstat(path)
     except FileNotFoundError:
         raise UnreadableReport("file disappeared before it could be read") from None
+    except PermissionError:
+        raise UnreadableReport("permission denied: the file cannot be read") from None
     if stat.S_ISLNK(info.st_mode):
         target = path.resolve()
         if not target.is_relative_to(folder.resolve()):
@@ -203,3 +205,27 @@ def ingest_reports(
         schema=REJECTED_SCHEMA,
     )
     return reports, sections, rejected
+
+
+def keep_first_seen(
+    fresh: pl.DataFrame, landed: pl.DataFrame, key: str, same: str, timestamp: str
+) -> pl.DataFrame:
+    """Keep the landed `timestamp` of rows whose `same` column did not change (idempotent runs)."""
+    if landed.is_empty() or fresh.is_empty():
+        return fresh
+    previous = landed.select(
+        key,
+        pl.col(same).alias("_same"),
+        pl.col(timestamp).dt.convert_time_zone("UTC").alias("_then"),
+    )
+    return (
+        fresh.join(previous, on=key, how="left")
+        .with_columns(
+            pl.when(pl.col(same) == pl.col("_same"))
+            .then(pl.col("_then"))
+            .otherwise(pl.col(timestamp))
+            .cast(fresh.schema[timestamp])
+            .alias(timestamp)
+        )
+        .select(fresh.columns)
+    )

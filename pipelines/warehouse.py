@@ -72,6 +72,17 @@ class Warehouse:
         with self.connect() as connection:
             return connection.execute(sql, parameters or []).pl()
 
+    def rows_for(self, table: str, key_column: str, keys: Sequence[str]) -> pl.DataFrame:
+        """The rows of `corpus.<table>` whose key is in `keys` (empty when the table is new)."""
+        with self.connect() as connection:
+            if not self._has_table(connection, table):
+                return pl.DataFrame()
+            return connection.execute(
+                f'SELECT * FROM {SCHEMA}."{table}" WHERE "{key_column}" IN '
+                "(SELECT unnest(?::VARCHAR[]))",
+                [list(keys)],
+            ).pl()
+
     def table_exists(self, table: str) -> bool:
         """True when `corpus.<table>` exists in the working database."""
         with self.connect() as connection:

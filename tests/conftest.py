@@ -10,6 +10,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 CORPUS = ROOT.parent / "shared" / "corpus"
+# Temporary Dagster instances for tests: nothing is reported anywhere.
+NO_TELEMETRY = {"telemetry": {"enabled": False}}
 
 
 def corpus_dir() -> Path:
@@ -36,3 +38,30 @@ def corpus() -> Path:
 def seeds() -> Path:
     """The five seed reports."""
     return SEEDS
+
+
+@pytest.fixture(scope="session")
+def seeds_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse built once per test session from the seeds by `reportscope run` (as `make run`)."""
+    import shutil
+    import subprocess
+    import sys
+
+    root = tmp_path_factory.mktemp("seeds_build")
+    reports = root / "reports"
+    shutil.copytree(SEEDS, reports)
+    env = {
+        **os.environ,
+        "REPORTS_DIR": str(reports),
+        "WAREHOUSE_DIR": str(root / "warehouse"),
+        "DAGSTER_HOME": str(root / "dagster_home"),
+    }
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "reportscope"), "run"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return root / "warehouse"

@@ -13,7 +13,7 @@ import pytest
 
 from pipelines.refresh import reconcile, run_refresh
 from pipelines.settings import Settings
-from tests.conftest import SEEDS, corpus_dir
+from tests.conftest import NO_TELEMETRY, SEEDS, corpus_dir
 
 
 @dataclass
@@ -45,7 +45,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project
     monkeypatch.setenv("WAREHOUSE_DIR", str(tmp_path / "warehouse"))
     home = tmp_path / "dagster_home"
     home.mkdir()
-    with dg.DagsterInstance.local_temp(str(home)) as instance:
+    with dg.DagsterInstance.local_temp(str(home), overrides=NO_TELEMETRY) as instance:
         yield Project(reports, Settings.from_env(), instance)
 
 

@@ -13,7 +13,7 @@ import pytest
 from pipelines.defs.automation import reports_folder_sensor
 from pipelines.defs.resources import ReportsFolder
 from pipelines.folder_watch import FolderState, plan_refresh, scan_folder
-from tests.conftest import SEEDS
+from tests.conftest import NO_TELEMETRY, SEEDS
 
 OLD = time.time() - 3600  # an mtime well outside the settle window
 
@@ -91,7 +91,7 @@ def test_sensor_requests_partitions_and_one_run(tmp_path: Path) -> None:
         os.utime(path, (OLD, OLD))
     home = tmp_path / "home"
     home.mkdir()
-    with dg.DagsterInstance.local_temp(str(home)) as instance:
+    with dg.DagsterInstance.local_temp(str(home), overrides=NO_TELEMETRY) as instance:
         context = dg.build_sensor_context(
             instance=instance,
             resources={

@@ -12,6 +12,10 @@ WAREHOUSE_TABLES = [
     "report_topics",
     "topic_trend",
     "topic_terms",
+    "near_duplicate_sections",
+    "report_novelty",
+    "report_similarity",
+    "repeated_phrases",
 ]
 
 
@@ -23,7 +27,6 @@ WAREHOUSE_TABLES = [
     "dashboard read (warehouse/reportscope.duckdb), views applied, swapped in atomically.",
     tags={"scope": "corpus"},
     automation_condition=dg.AutomationCondition.eager(),
-    pool="warehouse",
 )
 def published_warehouse(warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Apply the views, checkpoint, and atomically replace the published database file."""

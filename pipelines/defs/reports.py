@@ -7,12 +7,20 @@ import dagster as dg
 from pipelines.defs.metadata import markdown_preview
 from pipelines.defs.partitions import reports_partitions, single_run
 from pipelines.defs.resources import ReportsFolder, WarehouseResource
-from pipelines.reports_folder import ingest_reports, report_id
+from pipelines.reports_folder import ingest_reports, keep_first_seen, report_id
 from pipelines.text.tokens import WORD_PATTERN
 from pipelines.warehouse import SCHEMA
 
 # Per-report assets; the inventory (and through it every corpus-wide asset) follows them all.
-PER_REPORT_ASSETS = ["reports", "sections", "section_topics"]
+PER_REPORT_ASSETS = [
+    "reports",
+    "sections",
+    "section_topics",
+    "section_readability",
+    "report_readability",
+    "report_repetition",
+    "section_fingerprints",
+]
 
 SECTIONS_COVER_EVERY_WORD = "sections_cover_every_word"
 EVERY_REPORT_HAS_SECTIONS = "every_report_has_sections"
@@ -45,7 +53,6 @@ EVERY_REPORT_HAS_SECTIONS = "every_report_has_sections"
     ],
     partitions_def=reports_partitions,
     backfill_policy=single_run,
-    pool="warehouse",
 )
 def ingest(
     context: dg.AssetExecutionContext, reports_folder: ReportsFolder, warehouse: WarehouseResource
@@ -56,7 +63,23 @@ def ingest(
         reports_folder.folder, file_names, reports_folder.max_report_bytes
     )
     ids = [report_id(name) for name in file_names]
-    warehouse.get().replace_many(
+    store = warehouse.get()
+    # Unchanged content keeps its first ingestion time, so a re-run changes no row.
+    reports = keep_first_seen(
+        reports,
+        store.rows_for("reports", "report_id", ids),
+        "report_id",
+        "content_sha256",
+        "ingested_at",
+    )
+    rejected = keep_first_seen(
+        rejected,
+        store.rows_for("rejected_reports", "file_name", file_names),
+        "file_name",
+        "reason",
+        "seen_at",
+    )
+    store.replace_many(
         [
             ("reports", reports, "report_id", ids),
             ("sections", sections, "report_id", ids),
@@ -92,7 +115,6 @@ def ingest(
     group_name="ingest",
     kinds={"duckdb"},
     tags={"scope": "corpus"},
-    pool="warehouse",
     description="The reports currently in the folder (one per partition); every row of a "
     "report whose file is gone is deleted from every table.",
 )

@@ -53,7 +53,6 @@ def all_assignments(store: Warehouse) -> pl.DataFrame:
     group_name="topics",
     kinds={"polars", "duckdb"},
     tags={"scope": "report"},
-    pool="warehouse",
     description="Taxonomy topics of every section (pipelines/topics.toml): score, whether "
     "primary, and the matched terms as evidence; the heading weighs more than the body.",
 )
@@ -100,7 +99,6 @@ def section_topics(
             tags={"scope": "corpus"},
         ),
     ],
-    pool="warehouse",
 )
 def topic_catalog(warehouse: WarehouseResource, taxonomy: Taxonomy):  # type: ignore[no-untyped-def]
     """Cluster unmatched sections into discovered topics and land the full topic list."""
@@ -184,7 +182,6 @@ def topic_catalog(warehouse: WarehouseResource, taxonomy: Taxonomy):  # type: ig
             tags={"scope": "corpus"},
         ),
     ],
-    pool="warehouse",
 )
 def topic_tables(warehouse: WarehouseResource):  # type: ignore[no-untyped-def]
     """Frequency, report × topic, trend and distinguishing terms from all assignments."""

@@ -39,6 +39,9 @@ _CHATTER = re.compile(
     )\s*$""",
     re.IGNORECASE | re.VERBOSE,
 )
+_CONFLICT_START = re.compile(r"^<{7}(?: .*)?$")
+_CONFLICT_MIDDLE = re.compile(r"^={7}$")
+_CONFLICT_END = re.compile(r"^>{7}(?: .*)?$")
 _FENCE_OPEN = re.compile(r"^\s*(```+|~~~+)\s*(?:markdown|md)?\s*$", re.IGNORECASE)
 _FRONT_MATTER_DATE = re.compile(r"^\s*date\s*:\s*['\"]?([^'\"\n]+?)['\"]?\s*$", re.IGNORECASE)
 
@@ -129,6 +132,7 @@ def repair(raw: bytes) -> RepairedText:
         text = fixed
 
     lines = text.split("\n")
+    _blank_conflict_markers(lines, repairs)
     first = 0
     front_matter_date, first = _strip_front_matter(lines, first, repairs)
     first = _strip_chatter(lines, first, repairs)
@@ -138,6 +142,28 @@ def repair(raw: bytes) -> RepairedText:
     if not body.strip():
         raise UnreadableReport("no report text left after removing agent chatter and wrappers")
     return RepairedText(body, encoding, repairs, first + 1, front_matter_date)
+
+
+def _blank_conflict_markers(lines: list[str], repairs: list[str]) -> None:
+    """Blank out git merge-conflict marker lines (both sides kept), recording where they were."""
+    found: list[int] = []
+    opened: int | None = None
+    middle: int | None = None
+    for index, line in enumerate(lines):
+        if _CONFLICT_START.match(line):
+            opened, middle = index, None
+        elif opened is not None and _CONFLICT_MIDDLE.match(line):
+            middle = index
+        elif opened is not None and middle is not None and _CONFLICT_END.match(line):
+            found += [opened, middle, index]
+            opened = middle = None
+    for index in found:
+        lines[index] = ""  # keep the line so line numbers still point into the file
+    if found:
+        where = ", ".join(str(i + 1) for i in found[:9])
+        repairs.append(
+            f"{len(found) // 3} merge-conflict block(s): marker lines {where} removed, both sides kept"
+        )
 
 
 def _strip_front_matter(

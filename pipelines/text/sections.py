@@ -9,6 +9,7 @@ of the report belongs to exactly one section, or to the title.
 from __future__ import annotations
 
 import html
+from bisect import bisect_left
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -116,6 +117,7 @@ def extract_sections(text: str, first_line: int = 1) -> ExtractedReport:
         spans.append((heading.start, end, heading))
 
     plain_by_line = _plain_text_blocks(tokens, headings)
+    piece_lines = sorted(plain_by_line)
     sections: list[Section] = []
     parents: list[Heading] = []
     for position, (start, end, heading) in enumerate(spans):
@@ -134,9 +136,8 @@ def extract_sections(text: str, first_line: int = 1) -> ExtractedReport:
             parents.append(heading)
             level = heading.level
             number, label = split_number(heading.text)
-        plain = "\n".join(
-            piece for line, piece in plain_by_line.items() if start <= line < end and piece
-        )
+        first, last = bisect_left(piece_lines, start), bisect_left(piece_lines, end)
+        plain = "\n".join(plain_by_line[line] for line in piece_lines[first:last])
         sections.append(
             Section(
                 ordinal=ordinal,

@@ -1,0 +1,111 @@
+"""Charts: the Plotly figures and the offline dashboard, from the warehouse tables."""
+
+import dagster as dg
+import polars as pl
+
+from pipelines.defs.metadata import markdown_preview
+from pipelines.defs.resources import WarehouseResource
+from pipelines.defs.topics import all_assignments, read_reports
+from pipelines.text import charts
+from pipelines.warehouse import SCHEMA, Warehouse
+
+# Chart name (as charts.build_charts names them) -> the tables it reads.
+CHART_TABLES = {
+    "topic_frequency": ["topic_frequency"],
+    "report_topic_heatmap": ["report_topics"],
+    "topic_trend": ["topic_trend"],
+    "readability_by_report": ["section_readability"],
+    "readability_by_topic": ["section_readability", "section_topics"],
+    "readability_vs_length": ["section_readability", "sections"],
+    "report_similarity": ["report_similarity"],
+    "novelty": ["report_novelty"],
+    "repeated_phrases": ["repeated_phrases"],
+}
+# Whole-table reads for the charts (texts are left out: the charts need none).
+_TABLE_QUERIES = {
+    "reports": "SELECT report_id, file_name, title, n_words, n_sections, report_date FROM {s}.reports",
+    "sections": "SELECT report_id, section_id, ordinal, level, number, heading, n_words, "
+    "is_preamble FROM {s}.sections",
+    "topics": "SELECT * FROM {s}.topics",
+    "topic_frequency": "SELECT * FROM {s}.topic_frequency",
+    "report_topics": "SELECT * FROM {s}.report_topics",
+    "topic_trend": "SELECT * FROM {s}.topic_trend",
+    "section_readability": "SELECT * FROM {s}.section_readability",
+    "report_readability": "SELECT * FROM {s}.report_readability",
+    "report_similarity": "SELECT * FROM {s}.report_similarity",
+    "report_novelty": "SELECT * FROM {s}.report_novelty",
+    "repeated_phrases": "SELECT * FROM {s}.repeated_phrases",
+}
+
+
+def chart_key(name: str) -> str:
+    """Asset key of one chart."""
+    return f"{name}_chart"
+
+
+def read_frames(store: Warehouse) -> dict[str, pl.DataFrame]:
+    """Every table the charts read, as Polars frames (missing tables are left out)."""
+    frames = {
+        name: store.read(query.format(s=SCHEMA))
+        for name, query in _TABLE_QUERIES.items()
+        if store.table_exists(name)
+    }
+    if "reports" in frames:
+        frames["report_arrival"] = read_reports(store)
+    if store.table_exists("section_topics") and store.table_exists("discovered_section_topics"):
+        frames["section_topics"] = all_assignments(store)
+    return frames
+
+
+@dg.multi_asset(
+    name="charts",
+    specs=[
+        *(
+            dg.AssetSpec(
+                chart_key(name),
+                deps=tables,
+                description=f"Plotly chart `{name}` (warehouse/charts/{name}.html).",
+                group_name="dashboard",
+                kinds={"plotly"},
+                tags={"scope": "corpus"},
+                skippable=True,
+            )
+            for name, tables in CHART_TABLES.items()
+        ),
+        dg.AssetSpec(
+            "dashboard",
+            deps=[chart_key(name) for name in CHART_TABLES],
+            description="warehouse/charts/index.html: every chart on one self-contained page "
+            "that works offline (plotly.js embedded once), plus one HTML file per chart.",
+            group_name="dashboard",
+            kinds={"plotly", "html"},
+            tags={"scope": "corpus"},
+        ),
+    ],
+)
+def dashboard(warehouse: WarehouseResource):  # type: ignore[no-untyped-def]
+    """Build every chart that has data and write the dashboard atomically."""
+    built = charts.build_charts(read_frames(warehouse.get()))
+    written = charts.write_dashboard(built, warehouse.charts_dir)
+    for chart in built:
+        if chart.name not in CHART_TABLES:
+            continue
+        yield dg.MaterializeResult(
+            asset_key=chart_key(chart.name),
+            metadata={
+                "path": dg.MetadataValue.path(str(written[chart.name])),
+                "title": chart.title,
+                "caption": chart.caption,
+                "summary": markdown_preview(chart.summary),
+            },
+        )
+    index = written["index"]
+    yield dg.MaterializeResult(
+        asset_key="dashboard",
+        metadata={
+            "path": dg.MetadataValue.path(str(index)),
+            "size_mb": round(index.stat().st_size / 2**20, 2),
+            "charts": len(built),
+            "skipped": ", ".join(sorted(set(CHART_TABLES) - {c.name for c in built})) or "none",
+        },
+    )

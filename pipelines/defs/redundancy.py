@@ -1,0 +1,283 @@
+"""Redundancy: repetition inside reports, near-duplicate sections across them, novelty."""
+
+import os
+
+import dagster as dg
+import polars as pl
+
+from pipelines.defs.metadata import markdown_preview
+from pipelines.defs.partitions import reports_partitions, single_run
+from pipelines.defs.readability import report_texts
+from pipelines.defs.resources import WarehouseResource
+from pipelines.defs.topics import read_reports
+from pipelines.reports_folder import report_id
+from pipelines.text import redundancy
+from pipelines.warehouse import SCHEMA, Warehouse
+
+# Jaccard similarity of word 5-shingles from which two sections count as near-duplicates.
+NEAR_DUPLICATE_THRESHOLD = float(os.environ.get("NEAR_DUPLICATE_THRESHOLD", "0.5"))
+SHINGLE_WORDS = 5
+NUM_PERM = 128
+MINHASH_SEED = 1
+REPETITION_FRACTIONS_IN_UNIT_RANGE = "repetition_fractions_in_unit_range"
+NEAR_DUPLICATE_PAIRS_ARE_VERIFIED = "near_duplicate_pairs_are_verified"
+
+
+def read_sections(store: Warehouse, report_ids: list[str]) -> pl.DataFrame:
+    """The plain text of the given reports' sections, in order."""
+    return store.read(
+        f"SELECT report_id, section_id, ordinal, plain_text FROM {SCHEMA}.sections "
+        "WHERE report_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY report_id, ordinal",
+        [report_ids],
+    )
+
+
+@dg.asset(
+    deps=["sections"],
+    partitions_def=reports_partitions,
+    backfill_policy=single_run,
+    group_name="redundancy",
+    kinds={"polars", "duckdb"},
+    tags={"scope": "report"},
+    description="How much each report (and section) repeats itself: Gopher repetition "
+    "fractions (Rae et al. 2021, Table A1) and the zlib compression ratio, as continuous values.",
+)
+def report_repetition(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    """Gopher measures on each report's and each section's plain text."""
+    store = warehouse.get()
+    ids = [report_id(name) for name in context.partition_keys]
+    sections = read_sections(store, ids)
+    per_report = redundancy.repetition(report_texts(sections), ["report_id"])
+    per_section = redundancy.repetition(sections, ["report_id", "section_id"])
+    store.replace_many(
+        [
+            ("report_repetition", per_report, "report_id", ids),
+            ("section_repetition", per_section, "report_id", ids),
+        ]
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": per_report.height,
+            "preview": markdown_preview(
+                per_report.select(
+                    "report_id", "dup_line_frac", "dup_5gram_char_frac", "compression_ratio"
+                )
+            ),
+        }
+    )
+
+
+@dg.asset(
+    deps=["sections"],
+    partitions_def=reports_partitions,
+    backfill_policy=single_run,
+    group_name="redundancy",
+    kinds={"numpy", "duckdb"},
+    tags={"scope": "report"},
+    description="The stored index new reports are compared against: each section's word "
+    "5-shingles (stable hashes), MinHash signature and LSH band keys.",
+)
+def section_fingerprints(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    """Shingle, MinHash and band the run's sections; land shingles and band keys."""
+    store = warehouse.get()
+    ids = [report_id(name) for name in context.partition_keys]
+    shingles = redundancy.section_shingles(read_sections(store, ids), k=SHINGLE_WORDS)
+    bands, rows = redundancy.choose_bands(
+        NEAR_DUPLICATE_THRESHOLD, NUM_PERM, *redundancy.LSH_WEIGHTS
+    )
+    section_ids, signatures = redundancy.minhash_signatures(shingles, NUM_PERM, MINHASH_SEED)
+    band_keys = redundancy.lsh_band_keys(section_ids, signatures, bands, rows).join(
+        shingles.select("section_id", "report_id").unique(), on="section_id"
+    )
+    store.replace_many(
+        [
+            ("section_shingles", shingles, "report_id", ids),
+            ("section_band_keys", band_keys, "report_id", ids),
+        ]
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": shingles.height,
+            "sections": len(section_ids),
+            "bands_x_rows": f"{bands} x {rows}",
+            "threshold": NEAR_DUPLICATE_THRESHOLD,
+        }
+    )
+
+
+@dg.asset(
+    deps=["section_fingerprints", "report_inventory"],
+    group_name="redundancy",
+    kinds={"polars", "duckdb"},
+    tags={"scope": "corpus"},
+    description="Pairs of sections from different reports whose word-shingle Jaccard "
+    "similarity reaches the threshold (NEAR_DUPLICATE_THRESHOLD, default 0.5): LSH "
+    "candidates from the stored band keys, each verified by exact Jaccard.",
+)
+def near_duplicate_sections(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """Candidate pairs from shared band keys, verified on the stored shingle sets."""
+    store = warehouse.get()
+    band_keys = store.read(
+        f"SELECT section_id, report_id, band, band_key FROM {SCHEMA}.section_band_keys"
+    )
+    candidates = redundancy.candidate_pairs(band_keys, band_keys.select("section_id", "report_id"))
+    involved = pl.concat([candidates["section_id_a"], candidates["section_id_b"]]).unique()
+    shingles = store.read(
+        f"SELECT section_id, shingle FROM {SCHEMA}.section_shingles "
+        "WHERE section_id IN (SELECT unnest(?::VARCHAR[]))",
+        [involved.to_list()],
+    )
+    pairs = redundancy.verify_pairs(candidates, shingles, NEAR_DUPLICATE_THRESHOLD)
+    owners = band_keys.select("section_id", "report_id").unique()
+    pairs = (
+        pairs.join(owners.rename({"section_id": "section_id_a", "report_id": "report_id_a"}), on="section_id_a")
+        .join(owners.rename({"section_id": "section_id_b", "report_id": "report_id_b"}), on="section_id_b")
+        .with_columns(pl.lit(NEAR_DUPLICATE_THRESHOLD).alias("threshold"))
+        .sort("jaccard", "section_id_a", "section_id_b", descending=[True, False, False])
+    )  # fmt: skip
+    store.replace_tables({"near_duplicate_sections": pairs})
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": pairs.height,
+            "candidates": candidates.height,
+            "preview": markdown_preview(
+                pairs.select("section_id_a", "section_id_b", "jaccard", "containment_a_in_b")
+            ),
+        }
+    )
+
+
+@dg.asset(
+    deps=["near_duplicate_sections"],
+    group_name="redundancy",
+    kinds={"polars", "duckdb"},
+    tags={"scope": "corpus"},
+    description="For each report in arrival order (report date, then file name): the share "
+    "of its shingles and of its sections already present in earlier reports; novelty = 1 − "
+    "the shingle share.",
+)
+def report_novelty(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """Novelty of every report against everything that arrived before it."""
+    store = warehouse.get()
+    novelty = redundancy.report_novelty(
+        store.read(f"SELECT DISTINCT report_id, shingle FROM {SCHEMA}.section_shingles"),
+        read_reports(store).select("report_id", "arrival_rank"),
+        near_duplicates=store.read(
+            f"SELECT section_id_a, section_id_b FROM {SCHEMA}.near_duplicate_sections"
+        ),
+        section_report=store.read(f"SELECT section_id, report_id FROM {SCHEMA}.sections"),
+    )
+    store.replace_tables({"report_novelty": novelty})
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": novelty.height,
+            "preview": markdown_preview(
+                novelty.select("arrival_rank", "report_id", "novelty", "section_share_seen")
+            ),
+        }
+    )
+
+
+@dg.asset(
+    deps=["near_duplicate_sections"],
+    group_name="redundancy",
+    kinds={"scikit-learn", "duckdb"},
+    tags={"scope": "corpus"},
+    description="Report × report similarity: TF-IDF cosine of whole reports (each report's "
+    "closest neighbours) and how many near-duplicate sections the two share.",
+)
+def report_similarity(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """Each report's most similar reports by TF-IDF cosine, with shared near-duplicates."""
+    store = warehouse.get()
+    similarity = redundancy.report_similarity(
+        store.read(
+            f"SELECT report_id, section_id, ordinal, plain_text FROM {SCHEMA}.sections "
+            "ORDER BY report_id, ordinal"
+        ),
+        near_duplicates=store.read(
+            f"SELECT section_id_a, section_id_b FROM {SCHEMA}.near_duplicate_sections"
+        ),
+    )
+    store.replace_tables({"report_similarity": similarity})
+    return dg.MaterializeResult(
+        metadata={"dagster/row_count": similarity.height, "preview": markdown_preview(similarity)}
+    )
+
+
+@dg.asset(
+    deps=["report_inventory"],
+    group_name="redundancy",
+    kinds={"polars", "duckdb"},
+    tags={"scope": "corpus"},
+    description="Boilerplate: the 3- to 8-word phrases that recur in the most reports, with "
+    "report counts and an example.",
+)
+def repeated_phrases(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """Maximal phrases shared by the most reports."""
+    store = warehouse.get()
+    phrases = redundancy.repeated_phrases(
+        store.read(f"SELECT section_id, report_id, plain_text FROM {SCHEMA}.sections")
+    )
+    store.replace_tables({"repeated_phrases": phrases})
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": phrases.height,
+            "preview": markdown_preview(phrases.select("phrase", "n_reports", "n_occurrences")),
+        }
+    )
+
+
+@dg.asset_check(
+    asset="report_repetition",
+    name=REPETITION_FRACTIONS_IN_UNIT_RANGE,
+    description="Every Gopher repetition fraction lies within [0, 1].",
+)
+def repetition_fractions_in_unit_range(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    """Count rows where a fraction (not the compression ratio) falls outside [0, 1]."""
+    fractions = [c for c in redundancy.REPETITION_COLUMNS if c != "compression_ratio"]
+    outside = " OR ".join(f"NOT ({c} BETWEEN 0 AND 1)" for c in fractions)
+    bad = warehouse.get().read(
+        f"SELECT 'report' AS level, report_id AS id FROM {SCHEMA}.report_repetition WHERE {outside} "
+        f"UNION ALL SELECT 'section', section_id FROM {SCHEMA}.section_repetition WHERE {outside}"
+    )
+    return dg.AssetCheckResult(passed=bad.height == 0, metadata={"rows_outside": bad.height})
+
+
+@dg.asset_check(
+    asset="near_duplicate_sections",
+    name=NEAR_DUPLICATE_PAIRS_ARE_VERIFIED,
+    description="Every stored pair's Jaccard, recomputed in SQL from the stored shingles, "
+    "equals the stored value and reaches the threshold; fractions lie within [0, 1].",
+)
+def near_duplicate_pairs_are_verified(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    """Recompute each pair's Jaccard independently in DuckDB and compare."""
+    bad = warehouse.get().read(
+        f"""
+        WITH sizes AS (
+            SELECT section_id, count(*) AS n FROM {SCHEMA}.section_shingles GROUP BY section_id
+        ), shared AS (
+            SELECT p.section_id_a, p.section_id_b, count(*) AS n
+            FROM {SCHEMA}.near_duplicate_sections p
+            JOIN {SCHEMA}.section_shingles a ON a.section_id = p.section_id_a
+            JOIN {SCHEMA}.section_shingles b ON b.section_id = p.section_id_b AND b.shingle = a.shingle
+            GROUP BY ALL
+        )
+        SELECT p.section_id_a, p.section_id_b, p.jaccard,
+               coalesce(s.n, 0) / (sa.n + sb.n - coalesce(s.n, 0)) AS recomputed
+        FROM {SCHEMA}.near_duplicate_sections p
+        JOIN sizes sa ON sa.section_id = p.section_id_a
+        JOIN sizes sb ON sb.section_id = p.section_id_b
+        LEFT JOIN shared s USING (section_id_a, section_id_b)
+        WHERE abs(recomputed - p.jaccard) > 1e-9 OR p.jaccard < p.threshold
+           OR p.report_id_a = p.report_id_b
+           OR NOT (p.containment_a_in_b BETWEEN 0 AND 1 AND p.containment_b_in_a BETWEEN 0 AND 1)
+        """
+    )
+    return dg.AssetCheckResult(
+        passed=bad.height == 0,
+        metadata={"unverified_pairs": bad.height, "pairs": markdown_preview(bad)},
+    )

@@ -1,0 +1,438 @@
+"""Tests of pipelines.text.redundancy: Gopher measures, shingles, MinHash LSH, novelty, phrases."""
+
+from __future__ import annotations
+
+import random
+import re
+import zlib
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from pipelines.text import redundancy as r
+from pipelines.text.tokens import WORD_PATTERN
+
+SEED_004 = Path(__file__).resolve().parents[1] / "seeds" / "004_c37010fbd4496169.txt"
+MASK = (1 << 64) - 1
+
+
+def measures(text: str) -> dict[str, float]:
+    """repetition() of a single text, as a dict."""
+    frame = pl.DataFrame({"id": [0], "plain_text": [text]})
+    return r.repetition(frame, ["id"]).drop("id").row(0, named=True)
+
+
+def sections_frame(report_id: str, texts: list[str], prefix: str) -> pl.DataFrame:
+    """A sections frame for one report."""
+    return pl.DataFrame(
+        {
+            "report_id": [report_id] * len(texts),
+            "section_id": [f"{prefix}{i:03d}" for i in range(len(texts))],
+            "ordinal": list(range(len(texts))),
+            "heading": [""] * len(texts),
+            "markdown": texts,
+            "plain_text": texts,
+        }
+    )
+
+
+def seed_paragraphs() -> list[str]:
+    """Seed 004 split on blank lines."""
+    text = SEED_004.read_text(encoding="utf-8")
+    return [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+
+
+# --- 1. Gopher repetition ---------------------------------------------------------------------
+
+
+def test_duplicate_lines_hand_computed() -> None:
+    """Three lines, the second repeats the first."""
+    m = measures("hello world\nhello world\nbye")
+    # len = 11 + 1 + 11 + 1 + 3 = 27; lines: 1 duplicate of 3, with 11 chars → 1/3 and 11/27.
+    assert m["dup_line_frac"] == pytest.approx(1 / 3)
+    assert m["dup_line_char_frac"] == pytest.approx(11 / 27)
+    # One paragraph only (no blank line) → no duplicate paragraph.
+    assert m["dup_para_frac"] == 0.0
+    assert m["dup_para_char_frac"] == 0.0
+
+
+def test_duplicate_paragraphs_hand_computed() -> None:
+    """Three paragraphs, the third repeats the first."""
+    m = measures("alpha beta\n\ngamma\n\nalpha beta")
+    # len = 10 + 2 + 5 + 2 + 10 = 29; paragraphs (split on \n{2,}): 1 duplicate of 3,
+    # 10 chars → 1/3 and 10/29; lines (split on \n+) are the same three pieces.
+    assert m["dup_para_frac"] == pytest.approx(1 / 3)
+    assert m["dup_para_char_frac"] == pytest.approx(10 / 29)
+    assert m["dup_line_frac"] == pytest.approx(1 / 3)
+    assert m["dup_line_char_frac"] == pytest.approx(10 / 29)
+
+
+def test_top_ngrams_hand_computed() -> None:
+    """Top 2/3/4-gram character fractions of 'the cat the cat the dog'."""
+    m = measures("the cat the cat the dog")
+    # len 23. 2-grams: "the cat" ×2, "cat the" ×2, "the dog" ×1 → top "the cat": 7 × 2 = 14.
+    assert m["top_2gram_char_frac"] == pytest.approx(14 / 23)
+    # 3-grams: "the cat the" ×2 (11 chars) → 22 / 23.
+    assert m["top_3gram_char_frac"] == pytest.approx(22 / 23)
+    # 4-grams all once → the first, "the cat the cat" (15 chars) × 1 → 15 / 23.
+    assert m["top_4gram_char_frac"] == pytest.approx(15 / 23)
+    # 6 words: no 5-gram repeats.
+    assert m["dup_5gram_char_frac"] == 0.0
+
+
+def test_top_ngram_tie_goes_to_first_seen() -> None:
+    """Counter.most_common(1) keeps the first of tied n-grams, not the longest."""
+    m = measures("a bbb cc a bbb cc")
+    # len 17. "a bbb" ×2 (5 chars) and "bbb cc" ×2 (6 chars) tie; "a bbb" came first → 10/17.
+    assert m["top_2gram_char_frac"] == pytest.approx(10 / 17)
+
+
+def test_duplicate_ngram_walk_hand_computed() -> None:
+    """datatrove's walk counts a repeated n-gram's chars and skips n words ahead."""
+    m = measures("a b c d e a b c d e")
+    # len 19; 5-grams ("".join): abcde, bcdea, cdeab, deabc, eabcd, abcde ← seen: +5 chars.
+    assert m["dup_5gram_char_frac"] == pytest.approx(5 / 19)
+    assert m["dup_6gram_char_frac"] == 0.0  # the five 6-grams are all distinct
+    m = measures("a a a a a a a")
+    # len 13, 7 words. idx 0 "aaaaa" new; idx 1 seen → +5, jump to idx 6 > 7-5 → stop: 5/13
+    # (counting every later occurrence instead would give 10/13).
+    assert m["dup_5gram_char_frac"] == pytest.approx(5 / 13)
+    # 2-grams "a a" ×6 of 3 chars = 18 > 13: clipped to 1.
+    assert m["top_2gram_char_frac"] == 1.0
+
+
+def test_duplicate_ngram_uses_joined_strings() -> None:
+    """n-grams compare as "".join(words), as datatrove does: "ab c" equals "a bc"."""
+    words = ["ab", "c", "d", "e", "f", "a", "bc", "d", "e", "f"]
+    text = " ".join(words)  # 12 letters + 9 spaces = 21; 5-grams 0 and 5 are both "abcdef"
+    assert r.find_all_duplicate(words, 5) == 6
+    assert measures(text)["dup_5gram_char_frac"] == pytest.approx(6 / 21)  # +6 chars
+
+
+def test_compression_ratio() -> None:
+    """Compressed / raw bytes: lower for repetitive text, above 1 for tiny text, 0 if empty."""
+    raw = b"abc abc abc abc abc abc abc abc"
+    assert r.compression_ratio(raw.decode()) == len(zlib.compress(raw, 9)) / len(raw)
+    assert r.compression_ratio("hi") > 1.0
+    assert r.compression_ratio("") == 0.0
+    assert (
+        measures("word " * 200)["compression_ratio"]
+        < measures(SEED_004.read_text())["compression_ratio"]
+    )
+
+
+def test_empty_and_null_text_are_zeros() -> None:
+    """Empty or null text → every measure 0, never NaN."""
+    frame = pl.DataFrame({"id": [1, 2], "plain_text": ["", None]})
+    out = r.repetition(frame, ["id"])
+    assert out.columns == ["id", *r.REPETITION_COLUMNS]
+    assert out.drop("id").to_numpy().tolist() == [[0.0] * len(r.REPETITION_COLUMNS)] * 2
+
+
+def test_vectorized_repetition_equals_reference() -> None:
+    """repetition() == the per-text reference on random texts full of ties and overlaps."""
+    rng = random.Random(7)
+    vocab = ["a", "b", "ab", "c", "bc", "the", "cat", "é", "x-y", "don't", "Ab"]
+    seps = [" ", " ", " ", "\n", "\n\n", ", "]
+    texts = ["", "\n\n", "a a a a a", "ab c a bc ab c a bc ab c a bc"]
+    for _ in range(400):
+        texts.append(
+            "".join(rng.choice(vocab) + rng.choice(seps) for _ in range(rng.randint(0, 40)))
+        )
+    frame = pl.DataFrame({"id": range(len(texts)), "plain_text": texts})
+    fast = r.repetition(frame, ["id"])
+    words = frame.select(pl.col("plain_text").str.extract_all(WORD_PATTERN))["plain_text"]
+    reference = pl.DataFrame(
+        [r.repetition_measures(t, w or []) for t, w in zip(texts, words.to_list(), strict=True)]
+    )
+    for column in r.REPETITION_COLUMNS:
+        np.testing.assert_allclose(fast[column].to_numpy(), reference[column].to_numpy())
+        assert fast[column].min() >= 0.0
+    assert (reference["dup_5gram_char_frac"] > 0).sum() > 0  # the walk was exercised
+
+
+# --- 2. Stable shingles -----------------------------------------------------------------------
+
+
+def _splitmix64(x: int) -> int:
+    """Pure-Python splitmix64 finalizer (independent of numpy)."""
+    x ^= x >> 30
+    x = (x * 0xBF58476D1CE4E5B9) & MASK
+    x ^= x >> 27
+    x = (x * 0x94D049BB133111EB) & MASK
+    return x ^ (x >> 31)
+
+
+def test_shingle_hashes_are_stable() -> None:
+    """Hard-coded values: blake2b word hashes, polynomial combine, splitmix64."""
+    assert r.stable_word_hash("fox") == 13218999603221225746
+    frame = pl.DataFrame(
+        {
+            "section_id": ["s1", "s2"],
+            "report_id": ["r", "r"],
+            "plain_text": ["The quick brown fox jumps over the lazy dog", "Hello, world"],
+        }
+    )
+    first = r.section_shingles(frame)
+    assert first["shingle"].dtype == pl.UInt64
+    assert first["shingle"].to_list() == [
+        12327514169205513661,  # the quick brown fox jumps
+        17876429348876310839,  # quick brown fox jumps over
+        4613693428282416105,  # brown fox jumps over the
+        14779993504710511063,  # fox jumps over the lazy
+        12836930240501206835,  # jumps over the lazy dog
+        11981956318901255830,  # "hello world": 2 words < k, one shingle of both
+    ]
+    # The same formula in plain Python ints: h = ((w0*M + w1)*M + ...) mod 2^64, splitmix64.
+    h = 0
+    for word in ["the", "quick", "brown", "fox", "jumps"]:
+        h = (h * 0x9E3779B97F4A7C15 + r.stable_word_hash(word)) & MASK
+    assert _splitmix64(h) == 12327514169205513661
+    assert r.section_shingles(frame).equals(first)
+
+
+def test_shingles_distinct_per_section_and_short_sections_kept() -> None:
+    """A repeated 5-gram is listed once; a 1-word section has one shingle; empty has none."""
+    frame = pl.DataFrame(
+        {
+            "section_id": ["a", "b", "c"],
+            "report_id": ["r", "r", "r"],
+            "plain_text": ["x y z w v x y z w v", "solo", "  "],
+        }
+    )
+    shingles = r.section_shingles(frame)
+    # "x y z w v x y z w v": 6 windows, distinct ones: xyzwv, yzwvx, zwvxy, wvxyz, vxyzw.
+    assert shingles.filter(pl.col("section_id") == "a").height == 5
+    assert shingles.filter(pl.col("section_id") == "b").height == 1
+    assert shingles.filter(pl.col("section_id") == "c").height == 0
+    assert shingles.columns == ["section_id", "report_id", "shingle"]
+
+
+# --- 3. MinHash + LSH -------------------------------------------------------------------------
+
+
+def copied_seed() -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Seed 004 as report A and an exact copy as report B; returns (sections, shingles)."""
+    paragraphs = seed_paragraphs()
+    sections = pl.concat(
+        [sections_frame("A", paragraphs, "a"), sections_frame("B", paragraphs, "b")]
+    )
+    return sections, r.section_shingles(sections)
+
+
+def test_lsh_finds_every_copied_paragraph_with_jaccard_one() -> None:
+    """Each paragraph of seed 004 and its copy under another report: found, Jaccard 1.0."""
+    sections, shingles = copied_seed()
+    section_report = sections.select("section_id", "report_id")
+    bands, rows = r.choose_bands(0.5, 128)
+    ids, signatures = r.minhash_signatures(shingles, 128)
+    assert signatures.shape == (sections.height, 128)
+    keys = r.lsh_band_keys(ids, signatures, bands, rows)
+    assert keys.schema == {"section_id": pl.String, "band": pl.Int32, "band_key": pl.UInt64}
+    verified = r.verify_pairs(r.candidate_pairs(keys, section_report), shingles, 0.5)
+    n = len(seed_paragraphs())
+    expected = {(f"a{i:03d}", f"b{i:03d}") for i in range(n)}
+    diagonal = verified.filter(
+        pl.col("section_id_a").str.slice(1) == pl.col("section_id_b").str.slice(1)
+    )
+    assert set(diagonal.select("section_id_a", "section_id_b").iter_rows()) == expected
+    assert diagonal["jaccard"].to_list() == [1.0] * n
+    assert diagonal["containment_a_in_b"].to_list() == [1.0] * n
+    exact = r.exact_all_pairs(shingles, section_report, 0.5)
+    assert exact.equals(verified)  # recall 1 here
+
+
+def test_candidates_never_pair_sections_of_one_report() -> None:
+    """Identical sections inside one report are not candidates; across reports they are."""
+    text = "the same paragraph appears twice in this report and once elsewhere today"
+    sections = pl.concat(
+        [sections_frame("R1", [text, text], "x"), sections_frame("R2", [text], "y")]
+    )
+    shingles = r.section_shingles(sections)
+    ids, signatures = r.minhash_signatures(shingles, 64)
+    keys = r.lsh_band_keys(ids, signatures, 16, 4)
+    candidates = r.candidate_pairs(keys, sections.select("section_id", "report_id"))
+    assert set(candidates.iter_rows()) == {("x000", "y000"), ("x001", "y000")}
+    reports = dict(sections.select("section_id", "report_id").iter_rows())
+    assert all(reports[a] != reports[b] and a < b for a, b in candidates.iter_rows())
+
+
+def test_verify_pairs_hand_computed() -> None:
+    """A = {1,2,3,4}, B = {3,4,5}: 2 common, 5 in the union."""
+    shingles = pl.DataFrame(
+        {
+            "section_id": ["a"] * 4 + ["b"] * 3,
+            "shingle": pl.Series([1, 2, 3, 4, 3, 4, 5], dtype=pl.UInt64),
+        }
+    )
+    pairs = pl.DataFrame({"section_id_a": ["a"], "section_id_b": ["b"]})
+    row = r.verify_pairs(pairs, shingles, 0.0).row(0, named=True)
+    # Jaccard 2/5, containment of A in B 2/4, of B in A 2/3.
+    assert row["jaccard"] == pytest.approx(0.4)
+    assert row["containment_a_in_b"] == pytest.approx(0.5)
+    assert row["containment_b_in_a"] == pytest.approx(2 / 3)
+    assert r.verify_pairs(pairs, shingles, 0.41).height == 0
+
+
+def test_signatures_and_bands_match_datasketch() -> None:
+    """Bit-identical signatures (both schemes) and the same (bands, rows) as datasketch."""
+    datasketch = pytest.importorskip("datasketch")
+    from datasketch.lsh import _optimal_param
+
+    rng = np.random.default_rng(0)
+    values = rng.integers(0, 2**64, size=200, dtype=np.uint64)
+    shingles = pl.DataFrame(
+        {"section_id": ["s"] * 120 + ["t"] * 80, "shingle": pl.Series(values, dtype=pl.UInt64)}
+    )
+
+    def fold(data: bytes) -> int:
+        """Our 32-bit fold of an 8-byte shingle."""
+        x = int.from_bytes(data, "little")
+        return (x ^ (x >> 32)) & 0xFFFFFFFF
+
+    for scheme in ("affine32", "legacy"):
+        ids, signatures = r.minhash_signatures(shingles, 64, seed=5, scheme=scheme)
+        for row, (_, chunk) in enumerate([("s", values[:120]), ("t", values[120:])]):
+            minhash = datasketch.MinHash(num_perm=64, seed=5, scheme=scheme, hashfunc=fold)
+            minhash.update_batch([int(v).to_bytes(8, "little") for v in chunk])
+            assert np.array_equal(minhash.hashvalues.astype(np.uint64), signatures[row])
+        assert ids == ["s", "t"]
+    for num_perm in (32, 128):
+        for threshold in (0.3, 0.5, 0.8):
+            for weights in ((0.5, 0.5), r.LSH_WEIGHTS):
+                assert r.choose_bands(threshold, num_perm, *weights) == _optimal_param(
+                    threshold, num_perm, *weights
+                )
+
+
+def test_benchmark_pairs_agree_with_datasketch() -> None:
+    """compare_with_datasketch: same candidate pairs as datasketch on a small corpus."""
+    pytest.importorskip("datasketch")
+    from pipelines.bench.minhash_bench import (
+        compare_with_datasketch,
+        lsh_recall,
+        synthetic_sections,
+    )
+
+    shingles = r.section_shingles(synthetic_sections(400, seed=3))
+    result = compare_with_datasketch(shingles, threshold=0.5, num_perm=64)
+    assert result["pairs_ours"] == result["pairs_datasketch"] == result["pairs_in_both"] > 0
+    recall = lsh_recall(shingles, threshold=0.5, num_perm=64, sample_reports=None)
+    assert recall["pairs_exact"] > 0
+    assert recall["recall"] >= 0.9
+
+
+# --- 4. Novelty -------------------------------------------------------------------------------
+
+
+def test_novelty_copy_is_zero_disjoint_is_one() -> None:
+    """A later exact copy has novelty 0 (all sections seen); a disjoint report has novelty 1."""
+    paragraphs = seed_paragraphs()
+    other = [
+        "completely unrelated words about gardening tomatoes and watering schedules weekly",
+        "another fresh paragraph on bicycle repair chains gears and brake pads",
+    ]
+    sections = pl.concat(
+        [
+            sections_frame("A", paragraphs, "a"),
+            sections_frame("B", paragraphs, "b"),
+            sections_frame("C", other, "c"),
+        ]
+    )
+    shingles = r.section_shingles(sections)
+    pairs = r.near_duplicate_pairs(shingles, threshold=0.8)
+    arrival = pl.DataFrame({"report_id": ["A", "B", "C"], "arrival_rank": [1, 2, 3]})
+    out = r.report_novelty(shingles, arrival, pairs, sections.select("section_id", "report_id"))
+    rows = {row["report_id"]: row for row in out.iter_rows(named=True)}
+    assert rows["A"]["novelty"] == 1.0 and rows["A"]["section_share_seen"] == 0.0
+    assert rows["B"]["novelty"] == 0.0
+    assert rows["B"]["shingle_share_seen"] == 1.0
+    assert rows["B"]["section_share_seen"] == 1.0
+    assert rows["C"]["novelty"] == 1.0 and rows["C"]["section_share_seen"] == 0.0
+    # Reversed arrival: B is now the original and A the copy.
+    arrival = pl.DataFrame({"report_id": ["A", "B", "C"], "arrival_rank": [2, 1, 3]})
+    out = r.report_novelty(shingles.select("report_id", "shingle"), arrival)
+    assert dict(out.select("report_id", "novelty").iter_rows()) == {"A": 0.0, "B": 1.0, "C": 1.0}
+    assert out["section_share_seen"].null_count() == 3  # no pairs given
+
+
+# --- 5. Repeated phrases ----------------------------------------------------------------------
+
+
+def test_repeated_phrases_finds_planted_phrase() -> None:
+    """A 5-word phrase planted in 3 of 4 reports comes out once, maximal, n_reports == 3."""
+    planted = "quarterly synergy roadmap deliverables alignment"
+    frames = []
+    for i in range(4):
+        filler = [f"r{i}w{j}" for j in range(12)]
+        words = [*filler[:6], *(planted.split() if i < 3 else []), *filler[6:]]
+        # A stopword-only phrase in every report must never be reported.
+        words += ["of", "the", "and", "of", "the", f"r{i}end"]
+        frames.append(sections_frame(f"R{i}", [" ".join(words)], f"s{i}"))
+    phrases = r.repeated_phrases(pl.concat(frames))
+    assert phrases.columns == [
+        "phrase",
+        "n",
+        "n_reports",
+        "n_occurrences",
+        "example_report_id",
+        "example_section_id",
+    ]
+    assert phrases.height == 1  # sub-phrases of the planted one have the same count: dropped
+    row = phrases.row(0, named=True)
+    assert row["phrase"] == planted
+    assert (row["n"], row["n_reports"], row["n_occurrences"]) == (5, 3, 3)
+    assert (row["example_report_id"], row["example_section_id"]) == ("R0", "s0000")
+
+
+def test_repeated_phrases_accepts_word_frame() -> None:
+    """A word frame gives the same result as the sections frame."""
+    from pipelines.text.tokens import word_frame
+
+    sections = pl.concat(
+        [sections_frame(f"R{i}", ["alpha beta gamma delta " + f"x{i}"], f"s{i}") for i in range(3)]
+    )
+    words = word_frame(sections, ["section_id", "report_id"])
+    assert r.repeated_phrases(words).equals(r.repeated_phrases(sections))
+    assert r.repeated_phrases(sections)["phrase"].to_list() == ["alpha beta gamma delta"]
+
+
+# --- 6. TF-IDF similarity ---------------------------------------------------------------------
+
+
+def test_report_similarity_pairs_near_copies() -> None:
+    """Two near-copies are each other's neighbour; rows are a < b; near-dup sections counted."""
+    paragraphs = seed_paragraphs()
+    edited = [p.replace("AI", "machine") for p in paragraphs]
+    unrelated = ["gardening tomatoes watering compost soil", "bicycle chains gears brakes"]
+    sections = pl.concat(
+        [
+            sections_frame("B", paragraphs, "b"),
+            sections_frame("A", edited, "a"),
+            sections_frame("C", unrelated, "c"),
+        ]
+    )
+    pairs = r.near_duplicate_pairs(r.section_shingles(sections), threshold=0.5)
+    out = r.report_similarity(sections, top_k=2, min_cosine=0.2, near_duplicates=pairs)
+    assert out.columns == ["report_id_a", "report_id_b", "cosine", "n_near_duplicate_sections"]
+    top = out.row(0, named=True)
+    assert (top["report_id_a"], top["report_id_b"]) == ("A", "B")
+    assert top["cosine"] > 0.8
+    assert top["n_near_duplicate_sections"] == pairs.height > 0
+    assert (out["report_id_a"] < out["report_id_b"]).all()
+    assert "C" not in out["report_id_a"].to_list() + out["report_id_b"].to_list()
+
+
+def test_report_similarity_split_product_is_exact() -> None:
+    """The dense/sparse split of X @ X.T gives the same pairs as the all-sparse product."""
+    from pipelines.bench.minhash_bench import synthetic_sections
+
+    sections = synthetic_sections(300, seed=1)
+    split = r.report_similarity(sections, top_k=3, min_cosine=0.0, dense_terms=64)
+    sparse = r.report_similarity(sections, top_k=3, min_cosine=0.0, dense_terms=0)
+    assert split.select("report_id_a", "report_id_b").equals(
+        sparse.select("report_id_a", "report_id_b")
+    )
+    np.testing.assert_allclose(split["cosine"].to_numpy(), sparse["cosine"].to_numpy(), atol=1e-5)
