@@ -30,11 +30,18 @@ def run(settings: Settings) -> int:
 
     from pipelines.definitions import defs
     from pipelines.refresh import reconcile, run_refresh
+    from pipelines.warehouse import Warehouse
 
     started = time.perf_counter()
     definitions = defs()
     with dg.DagsterInstance.get() as instance:
         change = reconcile(instance, settings.reports_dir)
+        if not change.partitions and not Warehouse(settings.warehouse_dir).table_exists("sections"):
+            print(
+                f"reportscope: no report in {settings.reports_dir} yet (files ending "
+                ".md, .markdown or .txt); nothing to build."
+            )
+            return 0
         result = run_refresh(definitions, instance, change.partitions)
     elapsed = time.perf_counter() - started
     print(summary(settings, home, change.added, change.removed, elapsed))
