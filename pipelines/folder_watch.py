@@ -120,8 +120,10 @@ class RefreshPlan:
 def plan_refresh(previous: FolderState, current: FolderState, known: list[str]) -> RefreshPlan:
     """Compare two states (and the partitions that exist) and plan one run.
 
-    New and changed files are (re-)added at the end of the partition order, so everything to
-    refresh is one contiguous partition range and one run. The same contents never produce
+    New files are added at the end of the partition order, so everything to refresh is one
+    contiguous partition range and one run. A changed file's partition is dropped now and the
+    file forgotten by the cursor, so the next tick adds it back at the end as a new file (Dagster
+    refuses to delete and add the same partition in one tick). The same contents never produce
     two run keys; a re-added file gets a new generation and therefore a new key.
     """
     known_set = set(known)
@@ -133,23 +135,26 @@ def plan_refresh(previous: FolderState, current: FolderState, known: list[str]) 
         and name in previous.files
         and previous.files[name].sha256 != seen.sha256
     )
-    removed = sorted(name for name in known_set if name not in current.files)
+    for name in changed:
+        del current.files[name]
+    removed = sorted(
+        name for name in known_set if name not in current.files and name not in changed
+    )
     # A file mid-write keeps its old entry in `current`, so it is neither removed nor changed.
-    refresh = new + changed
-    if not refresh and not removed:
+    if not new and not removed and not changed:
         return RefreshPlan([], [], [], [], None)
     current.generation = previous.generation + 1
     payload = json.dumps(
         {
-            "refresh": [[n, current.files[n].sha256, current.files[n].mtime_ns] for n in refresh],
+            "refresh": [[n, current.files[n].sha256, current.files[n].mtime_ns] for n in new],
             "removed": removed,
             "generation": current.generation,
         }
     )
     return RefreshPlan(
-        add=refresh,
+        add=new,
         drop=removed + changed,
-        refresh=refresh,
+        refresh=new,
         removed=removed,
-        run_key=hashlib.sha256(payload.encode()).hexdigest()[:32],
+        run_key=hashlib.sha256(payload.encode()).hexdigest()[:32] if new or removed else None,
     )

@@ -44,13 +44,18 @@ def test_touch_without_content_change_is_not_a_change(tmp_path: Path) -> None:
     assert plan.refresh == []
 
 
-def test_changed_content_is_dropped_and_re_added_at_the_end(tmp_path: Path) -> None:
+def test_changed_content_is_dropped_then_re_added_at_the_end(tmp_path: Path) -> None:
     write(tmp_path / "a.md", "# A\n\nalpha")
     write(tmp_path / "b.md", "# B\n\nbeta")
     state = scan_folder(tmp_path, FolderState())
     write(tmp_path / "a.md", "# A\n\nalpha, revised", OLD + 60)
-    plan = plan_refresh(state, scan_folder(tmp_path, state), known=["a.md", "b.md"])
-    assert plan.drop == ["a.md"] and plan.add == ["a.md"] and plan.refresh == ["a.md"]
+    changed_state = scan_folder(tmp_path, state)
+    plan = plan_refresh(state, changed_state, known=["a.md", "b.md"])
+    # This tick drops the partition (no run: Dagster refuses drop + add of one key at once) ...
+    assert plan.drop == ["a.md"] and plan.add == [] and plan.refresh == [] and not plan.removed_only
+    # ... and the next tick sees the file as new: added at the end, refreshed, one run.
+    again = plan_refresh(changed_state, scan_folder(tmp_path, changed_state), known=["b.md"])
+    assert again.add == ["a.md"] and again.refresh == ["a.md"] and again.run_key is not None
 
 
 def test_deleted_file_is_removed_without_a_refresh_of_others(tmp_path: Path) -> None:
@@ -117,3 +122,29 @@ def test_odd_file_names_round_trip_through_the_cursor(tmp_path: Path, name: str)
     write(tmp_path / name, "# T\n\nbody")
     state = scan_folder(tmp_path, FolderState())
     assert FolderState.from_json(state.to_json()).files == state.files
+
+
+def test_sensor_tick_for_a_deleted_file_runs_the_corpus_job(tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    write(reports / "a.md", "# A\n\nalpha")
+    home = tmp_path / "home"
+    home.mkdir()
+    folder = ReportsFolder(path=str(reports), max_report_bytes=1 << 24)
+    with dg.DagsterInstance.local_temp(str(home), overrides=NO_TELEMETRY) as instance:
+        first = reports_folder_sensor.evaluate_tick(
+            dg.build_sensor_context(instance=instance, resources={"reports_folder": folder})
+        )
+        instance.add_dynamic_partitions("reports", ["a.md"])
+        (reports / "a.md").unlink()
+        # evaluate_tick validates the result as the daemon does (job names, partition requests).
+        tick = reports_folder_sensor.evaluate_tick(
+            dg.build_sensor_context(
+                instance=instance, cursor=first.cursor, resources={"reports_folder": folder}
+            )
+        )
+        (run,) = tick.run_requests or []
+        assert run.job_name == "refresh_corpus"
+        (drop,) = tick.dynamic_partitions_requests or []
+        assert isinstance(drop, dg.DeleteDynamicPartitionsRequest)
+        assert list(drop.partition_keys) == ["a.md"]
