@@ -137,3 +137,31 @@ def test_dashboard_in_headless_chromium(tmp_path: Path) -> None:
     assert watch.requests, "no request recorded"
     assert all(url.startswith("file://") for url in watch.requests), watch.requests
     assert set(watch.requests) <= allowed, set(watch.requests) - allowed
+
+
+def test_pipeline_dashboard_on_the_seeds_renders_offline(seeds_warehouse: Path) -> None:
+    executable = chromium()
+    from playwright.sync_api import sync_playwright
+
+    index = seeds_warehouse / "charts" / "index.html"
+    names = sorted(p.stem for p in index.parent.glob("*.html") if p.stem != "index")
+    assert names == sorted(CHART_NAMES)  # every chart has data on the seeds
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            watch = PageWatch(page)
+            page.goto(index.resolve().as_uri(), wait_until="load")
+            page.wait_for_function(
+                "n => document.querySelectorAll('.plot .main-svg').length >= n",
+                arg=len(names),
+                timeout=30_000,
+            )
+            assert_rendered(page, names)
+            assert "004_c37010fbd4496169.txt" in page.inner_text("body")
+            assert watch.errors == [] and watch.dialogs == []
+            assert all(url.startswith("file://") for url in watch.requests), watch.requests
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / "dashboard_seeds.png"), full_page=True)
+        finally:
+            browser.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -164,3 +165,36 @@ def test_edited_taxonomy_is_followed_without_code_change(
         "WHERE t.topic_id = 'tamil_nadu' AND t.is_primary"
     )
     assert ("Chennai's AI and Tech Hub",) in tagged
+
+
+def test_copy_of_seed_004_is_not_novel_and_pairs_every_section(project: Project) -> None:
+    original = project.reports / "004_c37010fbd4496169.txt"
+    copy = project.reports / "zz_copy_of_004.txt"
+    shutil.copy(original, copy)
+    later = original.stat().st_mtime + 60  # arrives after every seed
+    os.utime(copy, (later, later))
+    assert project.refresh().success
+    novelty = dict(
+        project.query(
+            "SELECT r.file_name, n.novelty FROM corpus.report_novelty n JOIN corpus.reports r "
+            "USING (report_id)"
+        )
+    )
+    assert novelty["zz_copy_of_004.txt"] <= 0.05
+    seeds = [v for name, v in novelty.items() if name != "zz_copy_of_004.txt"]
+    assert len(seeds) == 5 and min(seeds) > 0.9
+    # All ten numbered sections of the copy pair with the original's, at Jaccard >= 0.95.
+    pairs = project.query(
+        """
+        SELECT sa.number, sb.number, p.jaccard
+        FROM corpus.near_duplicate_sections p
+        JOIN corpus.sections sa ON sa.section_id = p.section_id_a
+        JOIN corpus.sections sb ON sb.section_id = p.section_id_b
+        JOIN corpus.reports ra ON ra.report_id = sa.report_id
+        JOIN corpus.reports rb ON rb.report_id = sb.report_id
+        WHERE (ra.file_name, rb.file_name) IN (('004_c37010fbd4496169.txt', 'zz_copy_of_004.txt'),
+                                              ('zz_copy_of_004.txt', '004_c37010fbd4496169.txt'))
+        """
+    )
+    assert sorted(a for a, b, _ in pairs if a == b) == list(range(1, 11))
+    assert all(j >= 0.95 for _, _, j in pairs)
