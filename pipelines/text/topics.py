@@ -201,56 +201,95 @@ def _term_table(taxonomy: pl.DataFrame, source: str = "taxonomy") -> pl.DataFram
     ).unique(["topic_id", "pattern", "is_prefix"], keep="first", maintain_order=True)
 
 
-def _ngrams(words: pl.DataFrame, key: list[str], max_n: int) -> pl.DataFrame:
-    """All 1..max_n word n-grams of each key group: key..., position (first word), gram, n."""
-    ordered = words.sort([*key, "position"])
-    grams = [
-        pl.concat_str(
-            [pl.col("word").shift(-offset).over(key) for offset in range(n)], separator=" "
-        ).alias(f"g{n}")
-        for n in range(1, max_n + 1)
-    ]
-    return (
-        ordered.select(*key, "position", *grams)
-        .unpivot(
-            index=[*key, "position"],
-            on=[f"g{n}" for n in range(1, max_n + 1)],
-            variable_name="n",
-        )
-        .rename({"value": "gram"})
-        .drop_nulls("gram")
-        .with_columns(pl.col("n").str.slice(1).cast(pl.Int64))
-    )
+def _slot_accepts(terms: pl.DataFrame, vocabulary: pl.DataFrame) -> pl.DataFrame:
+    """Which vocabulary words each term slot accepts: term_row, slot, vid.
 
-
-def _term_hits(grams: pl.DataFrame, terms: pl.DataFrame, key: list[str]) -> pl.DataFrame:
-    """Term occurrences: key..., position, n, topic_id, term, topic_rank.
-
-    Exact terms join on equality; prefix terms are expanded over the distinct n-grams with a
-    starts-with filter first. An occurrence lying inside a longer occurrence of the same
-    topic ("adversarial" inside "adversarial attacks") is dropped, so every mention counts
-    once per topic.
+    Slot j of a term is its j-th pattern word: equal words match, except the last slot of a
+    `prefix*` term, which accepts every word starting with it.
     """
-    columns = [*key, "position", "n", "topic_id", "term", "topic_rank"]
-    exact = grams.join(
-        terms.filter(~pl.col("is_prefix")),
-        left_on=["gram", "n"],
-        right_on=["pattern", "n_words"],
-    ).select(columns)
-    prefix_terms = terms.filter(pl.col("is_prefix"))
-    vocabulary = grams.select("gram", "n").unique()
-    expansions = (
-        vocabulary.join(prefix_terms, left_on="n", right_on="n_words")
-        .filter(pl.col("gram").str.starts_with(pl.col("pattern")))
-        .select("gram", "n", "topic_id", "term", "topic_rank")
+    slots = (
+        terms.with_row_index("term_row")
+        .select(
+            "term_row",
+            pl.col("pattern").str.split(" ").alias("word"),
+            "is_prefix",
+            "n_words",
+        )
+        .with_columns(pl.int_ranges(pl.col("word").list.len()).alias("slot"))
+        .explode("word", "slot")
+        .with_columns(
+            (pl.col("is_prefix") & (pl.col("slot") == pl.col("n_words") - 1)).alias("by_prefix")
+        )
     )
-    prefixed = grams.join(expansions, on=["gram", "n"]).select(columns)
+    exact = slots.filter(~pl.col("by_prefix")).join(vocabulary, on="word")
+    prefix = (
+        slots.filter(pl.col("by_prefix"))
+        .rename({"word": "prefix"})
+        .join(vocabulary, how="cross")
+        .filter(pl.col("word").str.starts_with(pl.col("prefix")))
+    )
+    columns = [pl.col("term_row").cast(pl.Int64), pl.col("slot").cast(pl.Int64), "vid"]
+    return pl.concat([exact.select(columns), prefix.select(columns)]).unique()
+
+
+def _term_hits(words: pl.DataFrame, terms: pl.DataFrame) -> pl.DataFrame:
+    """Term occurrences in word rows (`text_row`, `position`, `word`).
+
+    Returns text_row, position, n, topic_id, term, topic_rank. A term of n words occurs at
+    position p of a text when the words at p..p+n-1 of that text fill its slots (see
+    `_slot_accepts`): the same as comparing the " "-joined n-gram with the pattern (a prefix
+    term: starts-with), without building any n-gram string. An occurrence lying inside a
+    longer occurrence of the same topic ("adversarial" inside "adversarial attacks") is
+    dropped, so every mention counts once per topic.
+    """
+    schema = {
+        "text_row": pl.Int64,
+        "position": pl.Int64,
+        "n": pl.Int64,
+        "topic_id": pl.String,
+        "term": pl.String,
+        "topic_rank": pl.Int64,
+    }
+    vocabulary = words.select("word").unique().with_row_index("vid")
+    accepts = _slot_accepts(terms, vocabulary)
+    if accepts.height == 0:
+        return pl.DataFrame(schema=schema)
+    candidates = words.join(
+        vocabulary.join(accepts.select("vid").unique(), on="vid", how="semi"), on="word"
+    ).select(pl.col("text_row").cast(pl.Int64), pl.col("position").cast(pl.Int64), "vid")
+    term_info = terms.with_row_index("term_row").select(
+        pl.col("term_row").cast(pl.Int64), pl.col("n_words").alias("n"), "topic_id", "term",
+        "topic_rank",
+    )  # fmt: skip
+    found = (
+        candidates.join(accepts.filter(pl.col("slot") == 0).drop("slot"), on="vid")
+        .join(term_info.select("term_row", "n"), on="term_row")
+        .select("text_row", "position", "term_row", "n")
+    )
+    for slot in range(1, int(terms["n_words"].max() or 1)):
+        longer = found.filter(pl.col("n") > slot)
+        if longer.height == 0:
+            break
+        continued = (
+            longer.with_columns((pl.col("position") + slot).alias("at"))
+            .join(
+                candidates.rename({"position": "at"}), on=["text_row", "at"]
+            )
+            .join(
+                accepts.filter(pl.col("slot") == slot).drop("slot"),
+                on=["term_row", "vid"],
+                how="semi",
+            )
+            .select(found.columns)
+        )  # fmt: skip
+        found = pl.concat([found.filter(pl.col("n") <= slot), continued])
     hits = (
-        pl.concat([exact, prefixed])
-        .sort([*key, "position", "n", "topic_id", "term"])
-        .unique([*key, "position", "n", "topic_id"], keep="first", maintain_order=True)
+        found.join(term_info.drop("n"), on="term_row")
+        .select(list(schema))
+        .sort(["text_row", "position", "n", "topic_id", "term"])
+        .unique(["text_row", "position", "n", "topic_id"], keep="first", maintain_order=True)
     )
-    group = [*key, "topic_id"]
+    group = ["text_row", "topic_id"]
     covering = hits.select(*group, "position", "n").rename({"position": "outer", "n": "outer_n"})
     nested = (
         hits.join(covering, on=group)
@@ -284,9 +323,10 @@ def assign_topics(
 
     Every section's heading, parent heading and `plain_text` body are tokenized with the shared
     WORD_PATTERN (lowercased, possessives dropped, hyphenated words split so "fine-tuning" and
-    "fine tuning" agree), exploded into 1..N-word n-grams and joined against the taxonomy
-    terms (exact terms by equality, `prefix*` terms by a starts-with join over the distinct
-    n-grams); a mention inside a longer mention of the same topic counts once. For a
+    "fine tuning" agree) and matched against the taxonomy terms word by word (`_term_hits`:
+    equal words, and starts-with for the last word of `prefix*` terms — the same as comparing
+    the " "-joined n-gram with the term); a mention inside a longer mention of the same topic
+    counts once. Sections are processed in chunks, which bounds memory. For a
     section s and topic t:
 
         score = heading_weight × (mentions in the heading)
@@ -308,31 +348,62 @@ def assign_topics(
     if sections.height == 0:
         return pl.DataFrame(schema=_ASSIGNMENT_SCHEMA)
     terms = _term_table(taxonomy)
-    key = ["section_id", "report_id", "field"]
     parent = pl.col("parent_heading") if "parent_heading" in sections.columns else pl.lit(None)
+    columns = [pl.col("section_id").cast(pl.String), pl.col("report_id").cast(pl.String)]
+    frames = [
+        _assign_chunk(
+            sections.slice(start, _ASSIGN_CHUNK_SECTIONS).select(
+                *columns,
+                pl.col("heading").cast(pl.String).fill_null("").alias("heading"),
+                parent.cast(pl.String).fill_null("").alias("parent"),
+                pl.col("plain_text").cast(pl.String).fill_null("").alias("body"),
+            ),
+            terms,
+            heading_weight=heading_weight,
+            parent_weight=parent_weight,
+            min_body_words=min_body_words,
+            min_score=min_score,
+            relative_to_best=relative_to_best,
+        )
+        for start in range(0, sections.height, _ASSIGN_CHUNK_SECTIONS)
+    ]
+    return pl.concat(frames).sort(
+        ["report_id", "section_id", "score", "topic_id"], descending=[False, False, True, False]
+    )
+
+
+# Sections tokenized at once by `assign_topics` (bounds memory; sections are independent).
+_ASSIGN_CHUNK_SECTIONS = 20_000
+
+
+def _assign_chunk(
+    sections: pl.DataFrame,
+    terms: pl.DataFrame,
+    *,
+    heading_weight: float,
+    parent_weight: float,
+    min_body_words: int,
+    min_score: float,
+    relative_to_best: float,
+) -> pl.DataFrame:
+    """`assign_topics` on one chunk of sections (section_id, report_id, heading, parent, body)."""
     texts = pl.concat(
         [
-            sections.select(
-                pl.col("section_id").cast(pl.String),
-                pl.col("report_id").cast(pl.String),
-                pl.lit(field).alias("field"),
-                expr.cast(pl.String).fill_null("").alias("text"),
-            )
-            for field, expr in (
-                ("heading", pl.col("heading")),
-                ("parent", parent),
-                ("body", pl.col("plain_text")),
-            )
+            sections.select("section_id", "report_id", pl.lit(field).alias("field"), field)
+            .rename({field: "text"})
+            for field in ("heading", "parent", "body")
         ]
-    )
-    words = _match_tokens(texts, key, "text")
+    ).with_row_index("text_row")  # fmt: skip
+    words = _match_tokens(texts.select("text_row", "text"), ["text_row"], "text")
+    owners = texts.select(pl.col("text_row").cast(pl.Int64), "section_id", "report_id", "field")
     body_words = (
-        words.filter(pl.col("field") == "body")
-        .group_by("section_id")
+        words.group_by("text_row")
         .agg(pl.len().cast(pl.Int64).alias("body_words"))
+        .with_columns(pl.col("text_row").cast(pl.Int64))
+        .join(owners.filter(pl.col("field") == "body"), on="text_row")
+        .select("section_id", "body_words")
     )
-    grams = _ngrams(words, key, int(terms["n_words"].max()))
-    hits = _term_hits(grams, terms, key)
+    hits = _term_hits(words, terms).join(owners, on="text_row")
     per_term = hits.group_by("section_id", "report_id", "topic_id", "topic_rank", "term").agg(
         (pl.col("field") == "heading").sum().alias("heading_hits"),
         (pl.col("field") == "parent").sum().alias("parent_hits"),
@@ -368,9 +439,7 @@ def assign_topics(
         )
         .with_columns((pl.int_range(pl.len()).over("section_id") == 0).alias("is_primary"))
     )
-    return scored.select(list(_ASSIGNMENT_SCHEMA)).sort(
-        ["report_id", "section_id", "score", "topic_id"], descending=[False, False, True, False]
-    )
+    return scored.select(list(_ASSIGNMENT_SCHEMA))
 
 
 def primary_topics(section_topics: pl.DataFrame) -> pl.DataFrame:
@@ -418,6 +487,87 @@ def _empty_discovery() -> tuple[pl.DataFrame, pl.DataFrame]:
     )
 
 
+# Above this many untagged sections, `discover_topics` clusters a sample exactly and assigns
+# the others to its clusters (the exact clustering needs n² distances: 5000² is 200 MB).
+EXACT_CLUSTERING_MAX = 5000
+# Rows per block when comparing sections with cluster centroids.
+_ASSIGN_BLOCK_ROWS = 4096
+
+
+def _average_linkage(tfidf: object, distance_threshold: float) -> np.ndarray:
+    """Agglomerative clustering labels: average linkage on cosine distance, cut at the threshold."""
+    from sklearn.cluster import AgglomerativeClustering
+    from sklearn.metrics.pairwise import cosine_distances
+
+    n = tfidf.shape[0]  # type: ignore[attr-defined]
+    if n == 1:
+        return np.zeros(1, dtype=np.int64)
+    return (
+        AgglomerativeClustering(
+            n_clusters=None,
+            metric="precomputed",
+            linkage="average",
+            distance_threshold=distance_threshold,
+        )
+        .fit(cosine_distances(tfidf))
+        .labels_.astype(np.int64)
+    )
+
+
+def _cluster_labels(
+    tfidf: object,
+    section_ids: list[str],
+    distance_threshold: float,
+    max_exact: int = EXACT_CLUSTERING_MAX,
+) -> np.ndarray:
+    """Cluster labels of L2-normalized TF-IDF rows: exact average linkage up to `max_exact` rows.
+
+    Above it (memory would grow as n²): the `max_exact` rows with the smallest hash of their
+    section id (a sample independent of row order) are clustered exactly; every other row
+    joins the sample cluster it is closest to on average — mean cosine distance to the
+    members = 1 - row · mean(member rows), the average-linkage criterion — when that
+    distance is below the threshold; the rows left over are clustered the same way, until
+    at most `max_exact` remain.
+    """
+    from scipy import sparse
+
+    matrix = sparse.csr_matrix(tfidf)
+    n = matrix.shape[0]
+    rank = np.array(
+        [hashlib.blake2b(sid.encode("utf-8"), digest_size=8).digest() for sid in section_ids],
+        dtype="S8",
+    )
+    labels = np.full(n, -1, dtype=np.int64)
+    remaining = np.arange(n)
+    next_label = 0
+    while remaining.size:
+        if remaining.size <= max_exact:
+            labels[remaining] = _average_linkage(matrix[remaining], distance_threshold) + next_label
+            break
+        order = remaining[np.argsort(rank[remaining], kind="stable")]
+        sample, rest = order[:max_exact], order[max_exact:]
+        sample_labels = _average_linkage(matrix[sample], distance_threshold)
+        labels[sample] = sample_labels + next_label
+        n_clusters = int(sample_labels.max()) + 1
+        sizes = np.bincount(sample_labels, minlength=n_clusters).astype(np.float64)
+        membership = sparse.csr_matrix(
+            (1.0 / sizes[sample_labels], (sample_labels, np.arange(sample.size))),
+            shape=(n_clusters, sample.size),
+        )
+        centroids_t = sparse.csr_matrix(membership @ matrix[sample]).T.tocsr()
+        best = np.empty(rest.size, dtype=np.int64)
+        similarity = np.empty(rest.size)
+        for lo in range(0, rest.size, _ASSIGN_BLOCK_ROWS):
+            block = (matrix[rest[lo : lo + _ASSIGN_BLOCK_ROWS]] @ centroids_t).toarray()
+            best[lo : lo + block.shape[0]] = block.argmax(axis=1)
+            similarity[lo : lo + block.shape[0]] = block.max(axis=1)
+        joined = 1.0 - similarity < distance_threshold
+        labels[rest[joined]] = best[joined] + next_label
+        next_label += n_clusters
+        remaining = np.sort(rest[~joined])
+    return labels
+
+
 def discover_topics(
     unmatched: pl.DataFrame,
     min_cluster_size: int = 2,
@@ -432,7 +582,8 @@ def discover_topics(
     dropped. Sections are TF-IDF vectorized (scikit-learn, sublinear tf) and grouped by
     agglomerative clustering (average linkage on cosine distance, cut at
     `distance_threshold`): deterministic for the same input, whatever the row order, since
-    rows are sorted by section_id first. Clusters smaller than `min_cluster_size` are left
+    rows are sorted by section_id first. Above `EXACT_CLUSTERING_MAX` sections a sample is
+    clustered exactly and the rest join its clusters by the same criterion (`_cluster_labels`). Clusters smaller than `min_cluster_size` are left
     out. Each cluster is labelled with its top `n_label_terms` class-based TF-IDF terms
     (c-TF-IDF, as in BERTopic: term frequency in the cluster × log(1 + mean class size /
     term frequency over all classes)), joined by " · ". Its id is "new_" + a hash of its
@@ -440,9 +591,7 @@ def discover_topics(
     same. Assignment `score` is the cosine similarity of a section to its cluster centroid.
     """
     from scipy import sparse
-    from sklearn.cluster import AgglomerativeClustering
     from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
-    from sklearn.metrics.pairwise import cosine_distances
 
     if unmatched.height == 0:
         return _empty_discovery()
@@ -480,20 +629,7 @@ def discover_topics(
     vocabulary = np.asarray(counter.get_feature_names_out(), dtype=object)
     tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(counts)
 
-    if docs.height == 1:
-        labels = np.zeros(1, dtype=np.int64)
-    else:
-        distances = cosine_distances(tfidf)
-        labels = (
-            AgglomerativeClustering(
-                n_clusters=None,
-                metric="precomputed",
-                linkage="average",
-                distance_threshold=distance_threshold,
-            )
-            .fit(distances)
-            .labels_
-        )
+    labels = _cluster_labels(tfidf, docs["section_id"].to_list(), distance_threshold)
     clusters = [np.flatnonzero(labels == label) for label in np.unique(labels)]
     kept = [members for members in clusters if members.size >= max(min_cluster_size, 1)]
     if not kept:
