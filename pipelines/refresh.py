@@ -35,8 +35,9 @@ def reconcile(instance: dg.DagsterInstance, folder: Path) -> Reconciliation:
     """
     on_disk = [f.name for f in list_report_files(folder)]
     known = list(instance.get_dynamic_partitions(PARTITIONS))
-    added = [name for name in on_disk if name not in set(known)]
-    removed = [name for name in known if name not in set(on_disk)]
+    known_set, on_disk_set = set(known), set(on_disk)
+    added = [name for name in on_disk if name not in known_set]
+    removed = [name for name in known if name not in on_disk_set]
     if removed:
         for name in removed:
             instance.delete_dynamic_partition(PARTITIONS, name)
