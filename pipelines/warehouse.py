@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -122,6 +122,41 @@ class Warehouse:
                 connection.execute("ROLLBACK")
                 raise
         return sum(frame.height for _, frame, _, _ in writes)
+
+    def replace_streamed(
+        self,
+        key_columns: Mapping[str, str],
+        keys: Sequence[str],
+        chunks: Iterable[Mapping[str, pl.DataFrame]],
+    ) -> dict[str, int]:
+        """`replace_many` for results computed chunk by chunk, in ONE transaction.
+
+        Deletes the rows of `keys` from each table of `key_columns` ({table: key column}), then
+        inserts each chunk's frames as the chunk is produced, so only one chunk's results are
+        in memory at a time. Returns rows inserted per table.
+        """
+        written = dict.fromkeys(key_columns, 0)
+        with self.connect() as connection:
+            connection.execute("BEGIN TRANSACTION")
+            try:
+                deleted: set[str] = set()
+                for chunk in chunks:
+                    for table, frame in chunk.items():
+                        self._ensure_table(connection, table, frame)
+                        if table not in deleted and keys:
+                            connection.execute(
+                                f'DELETE FROM {SCHEMA}."{table}" WHERE "{key_columns[table]}" '
+                                "IN (SELECT unnest(?::VARCHAR[]))",
+                                [list(keys)],
+                            )
+                        deleted.add(table)
+                        self._insert(connection, table, frame)
+                        written[table] += frame.height
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+        return written
 
     def replace_tables(self, tables: dict[str, pl.DataFrame]) -> int:
         """Replace corpus-wide tables' contents in ONE transaction; returns rows written."""

@@ -198,3 +198,35 @@ def test_copy_of_seed_004_is_not_novel_and_pairs_every_section(project: Project)
     )
     assert sorted(a for a, b, _ in pairs if a == b) == list(range(1, 11))
     assert all(j >= 0.95 for _, _, j in pairs)
+
+
+def test_fingerprints_computed_two_reports_at_a_time_equal_one_pass(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chunking the per-report step (for memory) changes no shingle and no band key."""
+    from pipelines.defs import redundancy as assets
+    from pipelines.text import redundancy
+
+    monkeypatch.setattr(assets, "REPORTS_PER_CHUNK", 2)
+    assert project.refresh().success
+    with duckdb.connect(str(project.settings.database), read_only=True) as connection:
+        sections = connection.execute(
+            "SELECT report_id, section_id, ordinal, plain_text FROM corpus.sections "
+            "ORDER BY report_id, ordinal"
+        ).pl()
+        landed = connection.execute(
+            "SELECT section_id, band, band_key FROM corpus.section_band_keys"
+        ).pl()
+        landed_shingles = connection.execute(
+            "SELECT count(*), count(DISTINCT section_id) FROM corpus.section_shingles"
+        ).fetchone()
+    assert sections["report_id"].n_unique() == 5
+    shingles = redundancy.section_shingles(sections, k=assets.SHINGLE_WORDS)
+    ids, signatures = redundancy.minhash_signatures(shingles, assets.NUM_PERM, assets.MINHASH_SEED)
+    bands, rows = redundancy.choose_bands(
+        assets.NEAR_DUPLICATE_THRESHOLD, assets.NUM_PERM, *redundancy.LSH_WEIGHTS
+    )
+    expected = redundancy.lsh_band_keys(ids, signatures, bands, rows)
+    order = ["section_id", "band"]
+    assert landed.sort(order).equals(expected.sort(order).select(landed.columns))
+    assert landed_shingles == (shingles.height, shingles["section_id"].n_unique())

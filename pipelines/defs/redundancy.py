@@ -1,6 +1,7 @@
 """Redundancy: repetition inside reports, near-duplicate sections across them, novelty."""
 
 import os
+from collections.abc import Iterator
 
 import dagster as dg
 import polars as pl
@@ -21,6 +22,20 @@ NUM_PERM = 128
 MINHASH_SEED = 1
 REPETITION_FRACTIONS_IN_UNIT_RANGE = "repetition_fractions_in_unit_range"
 NEAR_DUPLICATE_PAIRS_ARE_VERIFIED = "near_duplicate_pairs_are_verified"
+
+
+# Reports whose sections a per-report step holds in memory at once.
+REPORTS_PER_CHUNK = 1000
+
+
+def report_chunks(sections: pl.DataFrame, reports_per_chunk: int) -> Iterator[pl.DataFrame]:
+    """The rows of `sections` split into groups of whole reports, at least one chunk."""
+    ids = sections["report_id"].unique(maintain_order=True).to_list()
+    if len(ids) <= reports_per_chunk:
+        yield sections
+        return
+    for start in range(0, len(ids), reports_per_chunk):
+        yield sections.filter(pl.col("report_id").is_in(ids[start : start + reports_per_chunk]))
 
 
 def read_sections(store: Warehouse, report_ids: list[str]) -> pl.DataFrame:
@@ -82,27 +97,31 @@ def report_repetition(
 def section_fingerprints(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    """Shingle, MinHash and band the run's sections; land shingles and band keys."""
+    """Shingle, MinHash and band the run's sections, a chunk of reports at a time."""
     store = warehouse.get()
     ids = [report_id(name) for name in context.partition_keys]
-    shingles = redundancy.section_shingles(read_sections(store, ids), k=SHINGLE_WORDS)
+    sections = read_sections(store, ids)
     bands, rows = redundancy.choose_bands(
         NEAR_DUPLICATE_THRESHOLD, NUM_PERM, *redundancy.LSH_WEIGHTS
     )
-    section_ids, signatures = redundancy.minhash_signatures(shingles, NUM_PERM, MINHASH_SEED)
-    band_keys = redundancy.lsh_band_keys(section_ids, signatures, bands, rows).join(
-        shingles.select("section_id", "report_id").unique(), on="section_id"
-    )
-    store.replace_many(
-        [
-            ("section_shingles", shingles, "report_id", ids),
-            ("section_band_keys", band_keys, "report_id", ids),
-        ]
+
+    def fingerprints(chunk: pl.DataFrame) -> dict[str, pl.DataFrame]:
+        shingles = redundancy.section_shingles(chunk, k=SHINGLE_WORDS)
+        section_ids, signatures = redundancy.minhash_signatures(shingles, NUM_PERM, MINHASH_SEED)
+        band_keys = redundancy.lsh_band_keys(section_ids, signatures, bands, rows).join(
+            chunk.select("section_id", "report_id"), on="section_id"
+        )
+        return {"section_shingles": shingles, "section_band_keys": band_keys}
+
+    written = store.replace_streamed(
+        {"section_shingles": "report_id", "section_band_keys": "report_id"},
+        ids,
+        (fingerprints(chunk) for chunk in report_chunks(sections, REPORTS_PER_CHUNK)),
     )
     return dg.MaterializeResult(
         metadata={
-            "dagster/row_count": shingles.height,
-            "sections": len(section_ids),
+            "dagster/row_count": written["section_shingles"],
+            "sections": written["section_band_keys"] // bands,
             "bands_x_rows": f"{bands} x {rows}",
             "threshold": NEAR_DUPLICATE_THRESHOLD,
         }

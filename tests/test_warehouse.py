@@ -1,0 +1,62 @@
+"""Warehouse writes: results streamed chunk by chunk still land in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from pipelines.defs.redundancy import report_chunks
+from pipelines.warehouse import SCHEMA, Warehouse
+
+
+def rows(store: Warehouse, table: str) -> list[tuple]:
+    """Every row of a table, sorted."""
+    return sorted(store.read(f"SELECT * FROM {SCHEMA}.{table}").rows())
+
+
+def frame(report: str, values: list[int]) -> pl.DataFrame:
+    """A tiny per-report frame."""
+    return pl.DataFrame({"report_id": [report] * len(values), "value": values})
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Warehouse:
+    warehouse = Warehouse(tmp_path / "warehouse")
+    warehouse.replace_many([("facts", frame("a", [1, 2]).vstack(frame("b", [3])), "report_id", [])])
+    return warehouse
+
+
+def test_streamed_chunks_replace_only_their_reports(store: Warehouse) -> None:
+    chunks = ({"facts": frame(r, v)} for r, v in [("a", [10]), ("c", [30, 31])])
+    written = store.replace_streamed({"facts": "report_id"}, ["a", "c"], chunks)
+    assert written == {"facts": 3}
+    assert rows(store, "facts") == [("a", 10), ("b", 3), ("c", 30), ("c", 31)]
+
+
+def test_a_failure_mid_stream_leaves_the_table_as_it_was(store: Warehouse) -> None:
+    def chunks() -> Iterator[dict[str, pl.DataFrame]]:
+        yield {"facts": frame("a", [10])}
+        raise RuntimeError("the second chunk failed")
+
+    with pytest.raises(RuntimeError, match="second chunk"):
+        store.replace_streamed({"facts": "report_id"}, ["a"], chunks())
+    assert rows(store, "facts") == [("a", 1), ("a", 2), ("b", 3)]
+
+
+def test_report_chunks_keep_reports_whole_and_cover_every_row() -> None:
+    sections = pl.DataFrame(
+        {
+            "report_id": ["r1", "r1", "r2", "r3", "r3", "r3", "r4"],
+            "ordinal": [1, 2, 1, 1, 2, 3, 1],
+        }
+    )
+    chunks = list(report_chunks(sections, 2))
+    assert [c["report_id"].unique(maintain_order=True).to_list() for c in chunks] == [
+        ["r1", "r2"],
+        ["r3", "r4"],
+    ]
+    assert pl.concat(chunks).equals(sections)
+    assert [c.height for c in report_chunks(sections.head(0), 2)] == [0]
