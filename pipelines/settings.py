@@ -20,15 +20,17 @@ class Settings:
     warehouse_dir: Path
     max_report_bytes: int
     topics_file: Path
+    duckdb_memory_limit: str = "1GB"
 
     @classmethod
     def from_env(cls) -> Settings:
-        """Read REPORTS_DIR, WAREHOUSE_DIR, REPORTS_MAX_BYTES and TOPICS_FILE (see README)."""
+        """Read REPORTS_DIR, WAREHOUSE_DIR, REPORTS_MAX_BYTES, TOPICS_FILE, DUCKDB_MEMORY_LIMIT."""
         return cls(
             reports_dir=_path("REPORTS_DIR", PROJECT_ROOT / "seeds"),
             warehouse_dir=_path("WAREHOUSE_DIR", PROJECT_ROOT / "warehouse"),
             max_report_bytes=int(os.environ.get("REPORTS_MAX_BYTES", str(16 * 1024 * 1024))),
             topics_file=_path("TOPICS_FILE", PROJECT_ROOT / "pipelines" / "topics.toml"),
+            duckdb_memory_limit=os.environ.get("DUCKDB_MEMORY_LIMIT", "1GB"),
         )
 
     @property

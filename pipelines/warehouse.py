@@ -38,8 +38,16 @@ class WarehouseBusy(RuntimeError):
 class Warehouse:
     """Connections, idempotent writes and publishing for the files under `warehouse_dir`."""
 
-    def __init__(self, warehouse_dir: Path, lock_timeout_s: float = LOCK_TIMEOUT_S) -> None:
+    def __init__(
+        self,
+        warehouse_dir: Path,
+        lock_timeout_s: float = LOCK_TIMEOUT_S,
+        memory_limit: str = "1GB",
+    ) -> None:
         self.warehouse_dir = Path(warehouse_dir)
+        # DuckDB's own buffers (hash tables, results) stay under this and spill to disk beyond
+        # it; by default DuckDB would take up to 80% of RAM next to the Polars frames.
+        self.memory_limit = memory_limit
         self.work_dir = self.warehouse_dir / ".work"
         self.work_path = self.work_dir / DATABASE_FILE
         self.published_path = self.warehouse_dir / DATABASE_FILE
@@ -58,7 +66,9 @@ class Warehouse:
                 f"{self.lock_timeout_s:.0f}s (lock file {lock.lock_file})"
             ) from None
         try:
-            connection = duckdb.connect(str(self.work_path))
+            connection = duckdb.connect(
+                str(self.work_path), config={"memory_limit": self.memory_limit}
+            )
             try:
                 connection.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
                 yield connection

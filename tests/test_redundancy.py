@@ -446,3 +446,34 @@ def test_line_and_paragraph_splits_equal_datatroves_regex_splits(text: str) -> N
     """The str.split fast paths give exactly datatrove's re.split lines and paragraphs."""
     assert r.split_lines(text) == re.split(r"\n+", text)
     assert r.split_paragraphs(text.strip()) == re.split(r"\n{2,}", text.strip())
+
+
+def test_novelty_counts_equal_a_plain_group_by_reference() -> None:
+    """The sort-based shingle counts equal unique + min-over-shingle, with duplicates and ties."""
+    rng = np.random.default_rng(7)
+    n = 5_000
+    shingles = pl.DataFrame(
+        {
+            "report_id": [f"r{i}" for i in rng.integers(0, 40, n)],
+            "shingle": pl.Series(rng.integers(0, 600, n), dtype=pl.UInt64),
+        }
+    )
+    ranks = pl.DataFrame(
+        {"report_id": [f"r{i}" for i in range(40)], "arrival_rank": rng.integers(1, 25, 40)}
+    )
+    got = r.report_novelty(shingles, ranks)
+    reference = (
+        shingles.join(ranks, on="report_id")
+        .unique(["report_id", "shingle"])
+        .with_columns(first=pl.col("arrival_rank").min().over("shingle"))
+        .group_by("report_id")
+        .agg(
+            pl.len().cast(pl.Int64).alias("n_shingles"),
+            (pl.col("first") < pl.col("arrival_rank")).sum().cast(pl.Int64).alias("seen"),
+        )
+    )
+    joined = got.join(reference, on="report_id", how="full", coalesce=True)
+    assert joined.height == 40
+    assert joined["n_shingles"].to_list() == joined["n_shingles_right"].to_list()
+    assert joined["n_shingles_seen"].to_list() == joined["seen"].to_list()
+    assert joined["n_shingles_seen"].sum() > 0

@@ -26,10 +26,12 @@ class WarehouseResource(dg.ConfigurableResource):
     """The DuckDB warehouse folder (WAREHOUSE_DIR): working database, published copy, charts."""
 
     warehouse_dir: str
+    # DUCKDB_MEMORY_LIMIT: DuckDB's memory_limit for the pipeline's connections.
+    memory_limit: str = "1GB"
 
     def get(self) -> Warehouse:
         """A Warehouse handle on the configured folder."""
-        return Warehouse(Path(self.warehouse_dir))
+        return Warehouse(Path(self.warehouse_dir), memory_limit=self.memory_limit)
 
     @property
     def charts_dir(self) -> Path:
@@ -54,7 +56,9 @@ def resources_from_env(settings: Settings | None = None) -> dict[str, dg.Configu
         "reports_folder": ReportsFolder(
             path=str(settings.reports_dir), max_report_bytes=settings.max_report_bytes
         ),
-        "warehouse": WarehouseResource(warehouse_dir=str(settings.warehouse_dir)),
+        "warehouse": WarehouseResource(
+            warehouse_dir=str(settings.warehouse_dir), memory_limit=settings.duckdb_memory_limit
+        ),
         "taxonomy": Taxonomy(path=str(settings.topics_file)),
     }
 
