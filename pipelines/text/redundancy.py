@@ -998,24 +998,20 @@ def repeated_phrases(
         "example_report_id": pl.String,
         "example_section_id": pl.String,
     }
-    if "word" in sections.columns and "position" in sections.columns:
-        words = sections.select("section_id", "report_id", "word", "position").sort(
-            "section_id", "position", maintain_order=True
-        )
-    else:
-        words = word_frame(sections, ["section_id", "report_id"], "plain_text")
+    meta, words = _coded_words(sections, set(stopwords))
     if words.height == 0:
         return pl.DataFrame(schema=schema)
     # Sections are contiguous runs of rows: run ids instead of hashing 10^7 section strings.
-    section = words["section_id"].rle_id().to_numpy().astype(np.int64)
+    row = words["row"].to_numpy().astype(np.int64)
+    section = words["row"].rle_id().to_numpy().astype(np.int64)
     run_starts = np.flatnonzero(np.diff(section, prepend=-1))
-    report = _dense_codes(words["report_id"].gather(run_starts))[section]
+    report = _dense_codes(meta["report_id"].gather(row[run_starts]))[section]
     if min_reports is None:
         min_reports = max(2, -(-(int(report.max()) + 1) // 200))
     # Each report's rows in one block (sections come report by report): distinct reports of
     # an n-gram are then counted by report changes along its rows, without hashing.
     contiguous = int(np.count_nonzero(np.diff(report))) == int(report.max())
-    word = _dense_codes(words["word"])
+    word = words["word"].to_physical().to_numpy().astype(np.int64)
     same_next = np.append(section[1:] == section[:-1], False)  # position i+1 in i's section
     # levels[n-1]: one row per frequent n-gram (id = rank of its key, n_reports,
     # n_occurrences, first position, ids of its (n-1)-prefix and (n-1)-suffix);
@@ -1064,7 +1060,7 @@ def repeated_phrases(
         candidates.append(level)
     if not candidates:
         return pl.DataFrame(schema=schema)
-    stop = words["word"].is_in(list(stopwords)).to_numpy().astype(np.int64)
+    stop = words["stop"].to_numpy().astype(np.int64)
     stop_cum = np.concatenate([[0], np.cumsum(stop)])
     pool = pl.concat(candidates)
     first, length = pool["first"].to_numpy(), pool["n"].to_numpy()
@@ -1077,9 +1073,9 @@ def repeated_phrases(
         .head(top)
     )
     vocabulary = words["word"]
-    first_rows = words.select("report_id", "section_id")[best["first"].to_numpy()]
+    first_rows = meta.select("report_id", "section_id")[row[best["first"].to_numpy()]]
     phrases = [
-        " ".join(vocabulary.slice(start, n).to_list())
+        " ".join(vocabulary.slice(start, n).cast(pl.String).to_list())
         for start, n in zip(best["first"].to_list(), best["n"].to_list(), strict=True)
     ]
     return pl.DataFrame(
@@ -1093,6 +1089,54 @@ def repeated_phrases(
         },
         schema=schema,
     )
+
+
+# Sections tokenized at once by `repeated_phrases` (bounds the string columns in memory).
+_PHRASE_CHUNK_SECTIONS = 20_000
+
+
+def _coded_words(sections: pl.DataFrame, stopwords: set[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(sections: row, section_id, report_id; words: row, word as Categorical, stop flag).
+
+    Accepts a sections frame (tokenized a chunk of sections at a time, so only one chunk's
+    word strings exist at once) or a `word_frame` output; word rows keep section order.
+    """
+    if "word" in sections.columns and "position" in sections.columns:
+        ordered = sections.select("section_id", "report_id", "word", "position").sort(
+            "section_id", "position", maintain_order=True
+        )
+        meta = ordered.select("section_id", "report_id").unique(maintain_order=True)
+        meta = meta.with_row_index("row")
+        texts = ordered.join(meta, on=["section_id", "report_id"], maintain_order="left")
+        chunks = [texts.select("row", "word")]
+    else:
+        meta = sections.select("section_id", "report_id").with_row_index("row")
+        chunks = (
+            word_frame(
+                sections.slice(start, _PHRASE_CHUNK_SECTIONS)
+                .with_row_index("row", offset=start)
+                .select("row", "plain_text"),
+                ["row"],
+                "plain_text",
+            ).select("row", "word")
+            for start in range(0, sections.height, _PHRASE_CHUNK_SECTIONS)
+        )
+    stop_list = list(stopwords)
+    words = (
+        pl.concat(
+            [
+                chunk.select(
+                    "row",
+                    pl.col("word").cast(pl.Categorical),
+                    pl.col("word").is_in(stop_list).alias("stop"),
+                )
+                for chunk in chunks
+            ]
+        )
+        if meta.height
+        else pl.DataFrame(schema={"row": pl.UInt32, "word": pl.Categorical, "stop": pl.Boolean})
+    )
+    return meta, words
 
 
 def _frequent_grams(
