@@ -823,3 +823,23 @@ def test_topic_trend(small: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]) -> 
         ("multimodal", datetime(2024, 1, 1), 1, 1, pytest.approx(0.3)),
         ("multimodal", datetime(2024, 1, 2), 2, 1, pytest.approx(0.5)),
     ]
+
+
+def test_topic_terms_from_chunked_counts_equal_terms_from_word_rows(seeds_warehouse: Path) -> None:
+    """Counting (topic, word) a few sections at a time gives the same distinguishing terms."""
+    import duckdb
+
+    from pipelines.text import topics
+
+    with duckdb.connect(str(seeds_warehouse / "reportscope.duckdb"), read_only=True) as con:
+        sections = con.execute(
+            "SELECT section_id, report_id, plain_text FROM corpus.sections ORDER BY section_id"
+        ).pl()
+        assigned = con.execute(
+            "SELECT section_id, report_id, topic_id, score, is_primary FROM corpus.section_topics"
+        ).pl()
+    from_rows = topics.topic_terms(topics.topic_word_frame(sections, assigned))
+    counts = topics.topic_word_counts(sections, assigned, chunk_sections=7)
+    assert counts["count"].sum() == topics.topic_word_frame(sections, assigned).height
+    assert from_rows.height > 20
+    assert topics.topic_terms(counts).equals(from_rows)

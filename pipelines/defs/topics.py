@@ -196,7 +196,7 @@ def topic_tables(warehouse: WarehouseResource):  # type: ignore[no-untyped-def]
         "topic_frequency": topics.topic_frequency(assignments, sections, reports, labels),
         "report_topics": topics.report_topics(assignments, sections),
         "topic_trend": topics.topic_trend(assignments, sections, reports),
-        "topic_terms": topics.topic_terms(topics.topic_word_frame(sections, assignments)),
+        "topic_terms": topics.topic_terms(topics.topic_word_counts(sections, assignments)),
     }
     store.replace_tables(tables)
     previews = {

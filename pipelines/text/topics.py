@@ -848,6 +848,30 @@ def topic_word_frame(
     ).select("section_id", "topic_id", "word", "position")
 
 
+def topic_word_counts(
+    sections: pl.DataFrame,
+    section_topics: pl.DataFrame,
+    text_column: str = "plain_text",
+    chunk_sections: int = 20_000,
+) -> pl.DataFrame:
+    """topic_id, word, count: `topic_word_frame` summed per (topic, word), a chunk at a time.
+
+    The same input to `topic_terms` as the word rows, without all of the corpus's word
+    strings in memory at once.
+    """
+    primary = primary_topics(section_topics).select("section_id", "topic_id")
+    parts = [
+        word_frame(sections.slice(start, chunk_sections), ["section_id"], text_column)
+        .join(primary, on="section_id")
+        .group_by("topic_id", "word")
+        .agg(pl.len().cast(pl.Int64).alias("count"))
+        for start in range(0, sections.height, chunk_sections)
+    ]
+    if not parts:
+        return pl.DataFrame(schema={"topic_id": pl.String, "word": pl.String, "count": pl.Int64})
+    return pl.concat(parts).group_by("topic_id", "word").agg(pl.col("count").sum())
+
+
 def topic_terms(
     words: pl.DataFrame,
     prior: float = 1000.0,
@@ -861,7 +885,7 @@ def topic_terms(
     Monroe, Colaresi & Quinn (2008), "Fightin' Words: Lexical Feature Selection and
     Evaluation for Identifying the Content of Political Conflict", Political Analysis 16(4),
     eqs. 16–22, with topic i against the pooled other topics j. `words` has one row per
-    occurrence (topic_id, word). Stopwords, numbers and tokens shorter than `min_length` are
+    occurrence (topic_id, word), or per (topic_id, word) with a `count`. Stopwords, numbers and tokens shorter than `min_length` are
     dropped first. With y_w the corpus count of word w, n the corpus size and α0 = `prior`,
     the informative prior is α_w = α0 · y_w / n (eq. 16's prior proportional to corpus
     frequency), and
@@ -874,8 +898,11 @@ def topic_terms(
     Returns topic_id, term, count (y_wi), log_odds, z_score: the top_n terms per topic by z.
     """
     stop = frozenset(stopwords) if stopwords is not None else _stopwords()
+    weight = pl.col("count") if "count" in words.columns else pl.lit(1)
     cleaned = words.select(
-        pl.col("topic_id").cast(pl.String), pl.col("word").cast(pl.String).str.to_lowercase()
+        pl.col("topic_id").cast(pl.String),
+        pl.col("word").cast(pl.String).str.to_lowercase(),
+        weight.cast(pl.Int64).alias("count"),
     ).filter(_content_words(pl.col("word"), min_length, stop))
     if cleaned.height == 0:
         return pl.DataFrame(
@@ -887,9 +914,9 @@ def topic_terms(
                 "z_score": pl.Float64,
             }
         )
-    n_total = cleaned.height
+    n_total = int(cleaned["count"].sum())
     a0 = float(prior)
-    counts = cleaned.group_by("topic_id", "word").agg(pl.len().cast(pl.Int64).alias("y_i"))
+    counts = cleaned.group_by("topic_id", "word").agg(pl.col("count").sum().alias("y_i"))
     y_i = pl.col("y_i").cast(pl.Float64)
     y_w = pl.col("y_i").sum().over("word").cast(pl.Float64)
     n_i = pl.col("y_i").sum().over("topic_id").cast(pl.Float64)
