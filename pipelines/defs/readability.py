@@ -8,7 +8,7 @@ from pipelines.defs.partitions import reports_partitions, single_run
 from pipelines.defs.resources import WarehouseResource
 from pipelines.reports_folder import report_id
 from pipelines.text import readability as formulas
-from pipelines.warehouse import SCHEMA
+from pipelines.warehouse import SCHEMA, SELECTED_KEYS, Warehouse
 
 READABILITY_IS_FINITE_WHEN_RELIABLE = "readability_is_finite_when_reliable"
 REPORT_READABILITY_WITHIN_SECTION_RANGE = "report_readability_within_section_range"
@@ -18,6 +18,15 @@ REPORT_READABILITY_WITHIN_SECTION_RANGE = "report_readability_within_section_ran
 # (words + mini words) per sentence). Slack for sentences that merge across section joins.
 AVERAGE_FORMULAS = ("coleman_liau_index", "smog_index", "mcalpine_eflaw")
 RANGE_SLACK = 0.5
+
+
+def read_section_texts(store: Warehouse, report_ids: list[str]) -> pl.DataFrame:
+    """The plain text of the given reports' sections, in report and section order."""
+    return store.read(
+        f"SELECT report_id, section_id, ordinal, plain_text FROM {SCHEMA}.sections "
+        f"WHERE report_id IN {SELECTED_KEYS} ORDER BY report_id, ordinal",
+        keys=report_ids,
+    )
 
 
 def report_texts(sections: pl.DataFrame) -> pl.DataFrame:
@@ -59,11 +68,7 @@ def readability(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
     """Compute section and report readability for the run's reports in one pass each."""
     store = warehouse.get()
     ids = [report_id(name) for name in context.partition_keys]
-    sections = store.read(
-        f"SELECT report_id, section_id, ordinal, plain_text FROM {SCHEMA}.sections "
-        "WHERE report_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY report_id, ordinal",
-        [ids],
-    )
+    sections = read_section_texts(store, ids)
     per_section = formulas.readability(sections, ["report_id", "section_id"])
     per_report = formulas.readability(report_texts(sections), ["report_id"])
     store.replace_many(

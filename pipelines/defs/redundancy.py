@@ -8,12 +8,12 @@ import polars as pl
 
 from pipelines.defs.metadata import markdown_preview
 from pipelines.defs.partitions import reports_partitions, single_run
-from pipelines.defs.readability import report_texts
+from pipelines.defs.readability import read_section_texts, report_texts
 from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.topics import read_reports
 from pipelines.reports_folder import report_id
 from pipelines.text import redundancy
-from pipelines.warehouse import SCHEMA, Warehouse
+from pipelines.warehouse import SCHEMA, SELECTED_KEYS
 
 # Jaccard similarity of word 5-shingles from which two sections count as near-duplicates.
 NEAR_DUPLICATE_THRESHOLD = float(os.environ.get("NEAR_DUPLICATE_THRESHOLD", "0.5"))
@@ -38,15 +38,6 @@ def report_chunks(sections: pl.DataFrame, reports_per_chunk: int) -> Iterator[pl
         yield sections.filter(pl.col("report_id").is_in(ids[start : start + reports_per_chunk]))
 
 
-def read_sections(store: Warehouse, report_ids: list[str]) -> pl.DataFrame:
-    """The plain text of the given reports' sections, in order."""
-    return store.read(
-        f"SELECT report_id, section_id, ordinal, plain_text FROM {SCHEMA}.sections "
-        "WHERE report_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY report_id, ordinal",
-        [report_ids],
-    )
-
-
 @dg.asset(
     deps=["sections"],
     partitions_def=reports_partitions,
@@ -63,7 +54,7 @@ def report_repetition(
     """Gopher measures on each report's and each section's plain text."""
     store = warehouse.get()
     ids = [report_id(name) for name in context.partition_keys]
-    sections = read_sections(store, ids)
+    sections = read_section_texts(store, ids)
     per_report = redundancy.repetition(report_texts(sections), ["report_id"])
     per_section = redundancy.repetition(sections, ["report_id", "section_id"])
     store.replace_many(
@@ -100,7 +91,7 @@ def section_fingerprints(
     """Shingle, MinHash and band the run's sections, a chunk of reports at a time."""
     store = warehouse.get()
     ids = [report_id(name) for name in context.partition_keys]
-    sections = read_sections(store, ids)
+    sections = read_section_texts(store, ids)
     bands, rows = redundancy.choose_bands(
         NEAR_DUPLICATE_THRESHOLD, NUM_PERM, *redundancy.LSH_WEIGHTS
     )
@@ -147,8 +138,8 @@ def near_duplicate_sections(warehouse: WarehouseResource) -> dg.MaterializeResul
     involved = pl.concat([candidates["section_id_a"], candidates["section_id_b"]]).unique()
     shingles = store.read(
         f"SELECT section_id, shingle FROM {SCHEMA}.section_shingles "
-        "WHERE section_id IN (SELECT unnest(?::VARCHAR[]))",
-        [involved.to_list()],
+        f"WHERE section_id IN {SELECTED_KEYS}",
+        keys=involved.to_list(),
     )
     pairs = redundancy.verify_pairs(candidates, shingles, NEAR_DUPLICATE_THRESHOLD)
     owners = band_keys.select("section_id", "report_id").unique()

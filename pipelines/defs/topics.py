@@ -8,7 +8,7 @@ from pipelines.defs.partitions import reports_partitions, single_run
 from pipelines.defs.resources import Taxonomy, WarehouseResource
 from pipelines.reports_folder import report_id
 from pipelines.text import topics
-from pipelines.warehouse import SCHEMA, Warehouse
+from pipelines.warehouse import SCHEMA, SELECTED_KEYS, Warehouse
 
 SECTIONS_MOSTLY_HAVE_A_TAXONOMY_TOPIC = "sections_mostly_have_a_taxonomy_topic"
 TOPIC_IDS_EXIST_IN_TAXONOMY = "topic_ids_exist_in_taxonomy"
@@ -18,11 +18,11 @@ MIN_TAXONOMY_COVERAGE = 0.8
 
 def read_sections(store: Warehouse, report_ids: list[str] | None = None) -> pl.DataFrame:
     """Sections (all, or of some reports) as the topic functions expect them."""
-    where = "WHERE report_id IN (SELECT unnest(?::VARCHAR[]))" if report_ids is not None else ""
+    where = f"WHERE report_id IN {SELECTED_KEYS}" if report_ids is not None else ""
     return store.read(
         "SELECT report_id, section_id, ordinal, level, number, heading, parent_heading, "
         f"plain_text, n_words, is_preamble FROM {SCHEMA}.sections {where} ORDER BY section_id",
-        [report_ids] if report_ids is not None else None,
+        keys=report_ids,
     )
 
 
