@@ -1002,37 +1002,42 @@ def repeated_phrases(
     if words.height == 0:
         return pl.DataFrame(schema=schema)
     # Sections are contiguous runs of rows: run ids instead of hashing 10^7 section strings.
-    row = words["row"].to_numpy().astype(np.int64)
-    section = words["row"].rle_id().to_numpy().astype(np.int64)
+    # 32-bit arrays: ten of them over every word of the corpus are the step's memory.
+    row = words["row"].to_numpy()
+    section = words["row"].rle_id().to_numpy().astype(np.int32)
     run_starts = np.flatnonzero(np.diff(section, prepend=-1))
-    report = _dense_codes(meta["report_id"].gather(row[run_starts]))[section]
+    report = _dense_codes(meta["report_id"].gather(row[run_starts])).astype(np.int32)[section]
     if min_reports is None:
         min_reports = max(2, -(-(int(report.max()) + 1) // 200))
     # Each report's rows in one block (sections come report by report): distinct reports of
     # an n-gram are then counted by report changes along its rows, without hashing.
     contiguous = int(np.count_nonzero(np.diff(report))) == int(report.max())
-    word = words["word"].to_physical().to_numpy().astype(np.int64)
+    word = words["word"].to_physical().to_numpy()
     same_next = np.append(section[1:] == section[:-1], False)  # position i+1 in i's section
     # levels[n-1]: one row per frequent n-gram (id = rank of its key, n_reports,
     # n_occurrences, first position, ids of its (n-1)-prefix and (n-1)-suffix);
     # `previous` maps each position to the id of the frequent (n-1)-gram starting there, or -1.
     levels: list[pl.DataFrame] = []
-    previous = np.zeros(0, dtype=np.int64)
+    previous = np.zeros(0, dtype=np.int32)
     for n in range(1, n_max + 1):
         if n == 1:
             starts, keys = np.arange(len(word)), word
         else:
             ok = (previous >= 0) & np.append(previous[1:] >= 0, False) & same_next
             starts = np.flatnonzero(ok)
-            keys = previous[starts] * levels[-1].height + previous[starts + 1]
+            keys = previous[starts].astype(np.int64) * levels[-1].height + previous[starts + 1]
         stats, ids = _frequent_grams(keys, report[starts], starts, min_reports, contiguous)
         if stats.height == 0:
             break
-        current = np.full(len(word), -1, dtype=np.int64)
+        current = np.full(len(word), -1, dtype=np.int32)
         current[starts] = ids
         first = stats["first"].to_numpy()
         none = np.full(len(first), -1, dtype=np.int64)
-        parents = (previous[first], previous[first + 1]) if n > 1 else (none, none)
+        parents = (
+            (previous[first].astype(np.int64), previous[first + 1].astype(np.int64))
+            if n > 1
+            else (none, none)
+        )
         levels.append(
             stats.drop("key").with_columns(
                 id=pl.int_range(stats.height, dtype=pl.Int64),
@@ -1060,8 +1065,7 @@ def repeated_phrases(
         candidates.append(level)
     if not candidates:
         return pl.DataFrame(schema=schema)
-    stop = words["stop"].to_numpy().astype(np.int64)
-    stop_cum = np.concatenate([[0], np.cumsum(stop)])
+    stop_cum = np.concatenate([[0], np.cumsum(words["stop"].to_numpy(), dtype=np.int32)])
     pool = pl.concat(candidates)
     first, length = pool["first"].to_numpy(), pool["n"].to_numpy()
     best = (
