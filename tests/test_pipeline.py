@@ -230,3 +230,47 @@ def test_fingerprints_computed_two_reports_at_a_time_equal_one_pass(
     order = ["section_id", "band"]
     assert landed.sort(order).equals(expected.sort(order).select(landed.columns))
     assert landed_shingles == (shingles.height, shingles["section_id"].n_unique())
+
+
+def near_duplicate_mode(result: dg.ExecuteInProcessResult) -> str:
+    """The `mode` metadata of the run's near_duplicate_sections materialization."""
+    (event,) = [
+        e
+        for e in result.get_asset_materialization_events()
+        if e.asset_key == dg.AssetKey("near_duplicate_sections")
+    ]
+    return str(event.materialization.metadata["mode"].value)
+
+
+def test_incremental_near_duplicates_equal_a_full_recomputation(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """New, changed and deleted reports update the pairs exactly as recomputing them all."""
+    from pipelines.defs import redundancy as assets
+    from pipelines.warehouse import Warehouse
+
+    assert near_duplicate_mode(project.refresh()) == "full"
+    monkeypatch.setattr(assets, "INCREMENTAL_MAX_SHARE", 1.0)
+    seed_004 = project.reports / "004_c37010fbd4496169.txt"
+    shutil.copy(seed_004, project.reports / "zz_copy_of_004.txt")
+    # A changed report: seed 001 now also carries two sections of seed 004.
+    seed_001 = next(project.reports.glob("001_*"))
+    text_004 = seed_004.read_text(encoding="utf-8")
+    seed_001.write_text(
+        seed_001.read_text(encoding="utf-8") + "\n\n" + text_004[len(text_004) // 2 :],
+        encoding="utf-8",
+    )
+    (project.reports / "zz_copy_of_004.txt").touch()
+    next(project.reports.glob("002_*")).unlink()  # a deleted report
+    result = project.refresh()
+    assert result.success
+    assert near_duplicate_mode(result).startswith("incremental (3 changed")
+    pairs = "SELECT * FROM corpus.near_duplicate_sections"
+    incremental = project.query(pairs)
+    assert len(incremental) >= 10
+    # Without the bookkeeping table the same refresh recomputes every pair.
+    with Warehouse(project.settings.warehouse_dir).connect() as connection:
+        connection.execute(f"DROP TABLE corpus.{assets.NEAR_DUPLICATE_INDEX}")
+    result = project.refresh()
+    assert near_duplicate_mode(result) == "full"
+    assert project.query(pairs) == incremental

@@ -276,7 +276,7 @@ def _readability(warehouse: Path, n_texts: int, seed: int) -> dict[str, Any]:
             ).fetchall()
         )
     sample = random.Random(seed).sample(texts, min(n_texts, len(texts)))
-    return {"n_texts": len(sample), **compare_with_textstat(sample, repeats=3)}
+    return {"n_texts": len(sample), **compare_with_textstat(sample, repeats=5)}
 
 
 def _minhash(warehouse: Path, max_sections: int, recall_reports: int) -> dict[str, Any]:

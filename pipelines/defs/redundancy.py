@@ -13,7 +13,7 @@ from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.topics import read_reports
 from pipelines.reports_folder import report_id
 from pipelines.text import redundancy
-from pipelines.warehouse import SCHEMA, SELECTED_KEYS
+from pipelines.warehouse import SCHEMA, SELECTED_KEYS, Warehouse
 
 # Jaccard similarity of word 5-shingles from which two sections count as near-duplicates.
 NEAR_DUPLICATE_THRESHOLD = float(os.environ.get("NEAR_DUPLICATE_THRESHOLD", "0.5"))
@@ -22,6 +22,11 @@ NUM_PERM = 128
 MINHASH_SEED = 1
 REPETITION_FRACTIONS_IN_UNIT_RANGE = "repetition_fractions_in_unit_range"
 NEAR_DUPLICATE_PAIRS_ARE_VERIFIED = "near_duplicate_pairs_are_verified"
+# near_duplicate_sections' bookkeeping: a fingerprint of each report's band keys when last
+# compared (the column is not `report_id`, so deleting a report leaves its row to be noticed).
+NEAR_DUPLICATE_INDEX = "near_duplicate_index"
+# Above this share of changed reports, near_duplicate_sections recomputes every pair.
+INCREMENTAL_MAX_SHARE = 0.2
 
 
 # Reports whose sections a per-report step holds in memory at once.
@@ -129,36 +134,101 @@ def section_fingerprints(
     "candidates from the stored band keys, each verified by exact Jaccard.",
 )
 def near_duplicate_sections(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    """Candidate pairs from shared band keys, verified on the stored shingle sets."""
+    """Candidate pairs from shared band keys, verified on the stored shingle sets.
+
+    Incremental: only the sections of reports whose band keys changed since the last run are
+    compared with the index (a pair depends on nothing else); every pair is recomputed when
+    there is no previous state, the threshold changed, or over a fifth of the reports changed.
+    """
     store = warehouse.get()
+    current = store.read(
+        f"SELECT report_id AS checked_report_id, bit_xor(hash(section_id, band, band_key)) "
+        f"AS fingerprint FROM {SCHEMA}.section_band_keys GROUP BY report_id"
+    ).with_columns(threshold=pl.lit(NEAR_DUPLICATE_THRESHOLD))
+    previous = (
+        store.read(f"SELECT * FROM {SCHEMA}.{NEAR_DUPLICATE_INDEX}")
+        if store.table_exists(NEAR_DUPLICATE_INDEX)
+        and store.table_exists("near_duplicate_sections")
+        else None
+    )
+    stale: list[str] = []
+    if previous is not None and set(previous["threshold"].unique()) <= {NEAR_DUPLICATE_THRESHOLD}:
+        stale = (
+            pl.concat([current.join(previous, on=["checked_report_id", "fingerprint"], how="anti"),
+                       previous.join(current, on="checked_report_id", how="anti")],
+                      how="vertical_relaxed")["checked_report_id"].unique().to_list()
+        )  # fmt: skip
+        full = len(stale) > INCREMENTAL_MAX_SHARE * max(current.height, 1)
+    else:
+        full = True
+    if full:
+        pairs, n_candidates = _all_near_duplicate_pairs(store)
+    else:
+        fresh, n_candidates = _near_duplicate_pairs_of(store, stale)
+        kept = store.read(
+            f"SELECT * FROM {SCHEMA}.near_duplicate_sections WHERE report_id_a NOT IN "
+            f"{SELECTED_KEYS} AND report_id_b NOT IN {SELECTED_KEYS}",
+            keys=stale,
+        )
+        pairs = pl.concat([kept, fresh.select(kept.columns)], how="vertical_relaxed")
+    pairs = pairs.sort("jaccard", "section_id_a", "section_id_b", descending=[True, False, False])
+    store.replace_tables({"near_duplicate_sections": pairs, NEAR_DUPLICATE_INDEX: current})
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": pairs.height,
+            "candidates": n_candidates,
+            "mode": "full" if full else f"incremental ({len(stale)} changed report(s))",
+            "preview": markdown_preview(
+                pairs.select("section_id_a", "section_id_b", "jaccard", "containment_a_in_b")
+            ),
+        }
+    )
+
+
+def _all_near_duplicate_pairs(store: Warehouse) -> tuple[pl.DataFrame, int]:
+    """Every verified cross-report pair of the index, and how many candidates were checked."""
     band_keys = store.read(
         f"SELECT section_id, report_id, band, band_key FROM {SCHEMA}.section_band_keys"
     )
     candidates = redundancy.candidate_pairs(band_keys, band_keys.select("section_id", "report_id"))
+    del band_keys  # 3M+ rows at 10,000 reports: free them before the verification
+    return _verified(store, candidates), candidates.height
+
+
+def _near_duplicate_pairs_of(store: Warehouse, report_ids: list[str]) -> tuple[pl.DataFrame, int]:
+    """The verified pairs with a section of `report_ids`: their band keys against the index."""
+    candidates = store.read(
+        f"""
+        SELECT DISTINCT least(x.section_id, y.section_id) AS section_id_a,
+                        greatest(x.section_id, y.section_id) AS section_id_b
+        FROM {SCHEMA}.section_band_keys x
+        JOIN {SCHEMA}.section_band_keys y ON x.band = y.band AND x.band_key = y.band_key
+        WHERE x.report_id IN {SELECTED_KEYS} AND x.report_id <> y.report_id
+        """,
+        keys=report_ids,
+    )
+    return _verified(store, candidates), candidates.height
+
+
+def _verified(store: Warehouse, candidates: pl.DataFrame) -> pl.DataFrame:
+    """Candidates verified by exact Jaccard on their stored shingles, with both report ids."""
     involved = pl.concat([candidates["section_id_a"], candidates["section_id_b"]]).unique()
     shingles = store.read(
         f"SELECT section_id, shingle FROM {SCHEMA}.section_shingles "
         f"WHERE section_id IN {SELECTED_KEYS}",
         keys=involved.to_list(),
     )
+    owners = store.read(
+        f"SELECT DISTINCT section_id, report_id FROM {SCHEMA}.sections "
+        f"WHERE section_id IN {SELECTED_KEYS}",
+        keys=involved.to_list(),
+    )
     pairs = redundancy.verify_pairs(candidates, shingles, NEAR_DUPLICATE_THRESHOLD)
-    owners = band_keys.select("section_id", "report_id").unique()
-    pairs = (
+    return (
         pairs.join(owners.rename({"section_id": "section_id_a", "report_id": "report_id_a"}), on="section_id_a")
         .join(owners.rename({"section_id": "section_id_b", "report_id": "report_id_b"}), on="section_id_b")
         .with_columns(pl.lit(NEAR_DUPLICATE_THRESHOLD).alias("threshold"))
-        .sort("jaccard", "section_id_a", "section_id_b", descending=[True, False, False])
     )  # fmt: skip
-    store.replace_tables({"near_duplicate_sections": pairs})
-    return dg.MaterializeResult(
-        metadata={
-            "dagster/row_count": pairs.height,
-            "candidates": candidates.height,
-            "preview": markdown_preview(
-                pairs.select("section_id_a", "section_id_b", "jaccard", "containment_a_in_b")
-            ),
-        }
-    )
 
 
 @dg.asset(

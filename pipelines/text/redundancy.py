@@ -767,7 +767,7 @@ def verify_pairs(
 
 
 # Candidate pairs whose shingle sets are intersected at once by `verify_pairs`.
-_VERIFY_BLOCK_PAIRS = 50_000
+_VERIFY_BLOCK_PAIRS = 10_000
 
 
 def exact_all_pairs(
