@@ -232,12 +232,10 @@ def test_fingerprints_computed_two_reports_at_a_time_equal_one_pass(
     assert landed_shingles == (shingles.height, shingles["section_id"].n_unique())
 
 
-def near_duplicate_mode(result: dg.ExecuteInProcessResult) -> str:
-    """The `mode` metadata of the run's near_duplicate_sections materialization."""
+def materialization_mode(result: dg.ExecuteInProcessResult, asset: str) -> str:
+    """The `mode` metadata of one asset's materialization in a run."""
     (event,) = [
-        e
-        for e in result.get_asset_materialization_events()
-        if e.asset_key == dg.AssetKey("near_duplicate_sections")
+        e for e in result.get_asset_materialization_events() if e.asset_key == dg.AssetKey(asset)
     ]
     return str(event.materialization.metadata["mode"].value)
 
@@ -249,7 +247,7 @@ def test_incremental_near_duplicates_equal_a_full_recomputation(
     from pipelines.defs import redundancy as assets
     from pipelines.warehouse import Warehouse
 
-    assert near_duplicate_mode(project.refresh()) == "full"
+    assert materialization_mode(project.refresh(), "near_duplicate_sections") == "full"
     monkeypatch.setattr(assets, "INCREMENTAL_MAX_SHARE", 1.0)
     seed_004 = project.reports / "004_c37010fbd4496169.txt"
     shutil.copy(seed_004, project.reports / "zz_copy_of_004.txt")
@@ -264,7 +262,9 @@ def test_incremental_near_duplicates_equal_a_full_recomputation(
     next(project.reports.glob("002_*")).unlink()  # a deleted report
     result = project.refresh()
     assert result.success
-    assert near_duplicate_mode(result).startswith("incremental (3 changed")
+    assert materialization_mode(result, "near_duplicate_sections").startswith(
+        "incremental (3 changed"
+    )
     pairs = "SELECT * FROM corpus.near_duplicate_sections"
     incremental = project.query(pairs)
     assert len(incremental) >= 10
@@ -272,5 +272,36 @@ def test_incremental_near_duplicates_equal_a_full_recomputation(
     with Warehouse(project.settings.warehouse_dir).connect() as connection:
         connection.execute(f"DROP TABLE corpus.{assets.NEAR_DUPLICATE_INDEX}")
     result = project.refresh()
-    assert near_duplicate_mode(result) == "full"
+    assert materialization_mode(result, "near_duplicate_sections") == "full"
     assert project.query(pairs) == incremental
+
+
+def test_incremental_novelty_of_later_reports_equals_a_full_recomputation(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """New later reports get their novelty alone; the table equals recomputing every row."""
+    from pipelines.defs import redundancy as assets
+    from pipelines.warehouse import Warehouse
+
+    assert materialization_mode(project.refresh(), "report_novelty") == "full"
+    monkeypatch.setattr(assets, "INCREMENTAL_MAX_SHARE", 1.0)  # 2 new of 7 is a lot here
+    seed_004 = project.reports / "004_c37010fbd4496169.txt"
+    later = seed_004.stat().st_mtime + 60
+    for name in ("zz_copy_of_004.txt", "zz_half_of_004.txt"):
+        text = seed_004.read_text(encoding="utf-8")
+        (project.reports / name).write_text(
+            text if name.startswith("zz_copy") else text[: len(text) // 2], encoding="utf-8"
+        )
+        os.utime(project.reports / name, (later, later))
+    result = project.refresh()
+    assert materialization_mode(result, "report_novelty") == "incremental (2 report(s))"
+    table = "SELECT * FROM corpus.report_novelty ORDER BY arrival_rank"
+    incremental = project.query(table)
+    assert len(incremental) == 7
+    with Warehouse(project.settings.warehouse_dir).connect() as connection:
+        connection.execute(f"DROP TABLE corpus.{assets.NOVELTY_INDEX}")
+    assert materialization_mode(project.refresh(), "report_novelty") == "full"
+    assert project.query(table) == incremental
+    # A deleted report changes what later reports said first: every row is recomputed.
+    next(project.reports.glob("001_*")).unlink()
+    assert materialization_mode(project.refresh(), "report_novelty") == "full"

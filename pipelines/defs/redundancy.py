@@ -25,7 +25,10 @@ NEAR_DUPLICATE_PAIRS_ARE_VERIFIED = "near_duplicate_pairs_are_verified"
 # near_duplicate_sections' bookkeeping: a fingerprint of each report's band keys when last
 # compared (the column is not `report_id`, so deleting a report leaves its row to be noticed).
 NEAR_DUPLICATE_INDEX = "near_duplicate_index"
-# Above this share of changed reports, near_duplicate_sections recomputes every pair.
+# report_novelty's bookkeeping: each report's shingle fingerprint and arrival rank.
+NOVELTY_INDEX = "report_novelty_index"
+# Above this share of changed reports, near_duplicate_sections and report_novelty recompute
+# every row.
 INCREMENTAL_MAX_SHARE = 0.2
 
 
@@ -241,25 +244,91 @@ def _verified(store: Warehouse, candidates: pl.DataFrame) -> pl.DataFrame:
     "the shingle share.",
 )
 def report_novelty(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    """Novelty of every report against everything that arrived before it."""
+    """Novelty of every report against everything that arrived before it.
+
+    Incremental when only reports arriving after all the others changed (the usual case:
+    new reports): an earlier report's row cannot depend on a later one, so only the changed
+    reports are computed, from the reports sharing a shingle with them. Anything else (a
+    deleted or back-dated report, shifted ranks, no previous state) recomputes every row.
+    """
     store = warehouse.get()
-    novelty = redundancy.report_novelty(
-        store.read(f"SELECT DISTINCT report_id, shingle FROM {SCHEMA}.section_shingles"),
-        read_reports(store).select("report_id", "arrival_rank"),
-        near_duplicates=store.read(
-            f"SELECT section_id_a, section_id_b FROM {SCHEMA}.near_duplicate_sections"
-        ),
-        section_report=store.read(f"SELECT section_id, report_id FROM {SCHEMA}.sections"),
+    arrival = read_reports(store).select("report_id", "arrival_rank")
+    current = (
+        store.read(
+            f"SELECT report_id AS checked_report_id, bit_xor(hash(section_id, shingle)) "
+            f"AS fingerprint FROM {SCHEMA}.section_shingles GROUP BY report_id"
+        )
+        .join(
+            arrival.rename({"report_id": "checked_report_id"}), on="checked_report_id", how="right"
+        )
+        .with_columns(
+            pl.col("fingerprint").fill_null(0),  # a report without shingles
+            threshold=pl.lit(NEAR_DUPLICATE_THRESHOLD),
+        )
+        .select("checked_report_id", "fingerprint", "arrival_rank", "threshold")
     )
-    store.replace_tables({"report_novelty": novelty})
+    changed = _novelty_changes(store, current)
+    if changed is None:
+        novelty = redundancy.report_novelty(
+            store.read(f"SELECT DISTINCT report_id, shingle FROM {SCHEMA}.section_shingles"),
+            arrival,
+            near_duplicates=store.read(
+                f"SELECT section_id_a, section_id_b FROM {SCHEMA}.near_duplicate_sections"
+            ),
+            section_report=store.read(f"SELECT section_id, report_id FROM {SCHEMA}.sections"),
+        )
+    else:
+        fresh = redundancy.report_novelty(
+            store.read(
+                f"SELECT DISTINCT report_id, shingle FROM {SCHEMA}.section_shingles WHERE shingle "
+                f"IN (SELECT shingle FROM {SCHEMA}.section_shingles WHERE report_id IN "
+                f"{SELECTED_KEYS})",
+                keys=changed,
+            ),
+            arrival,
+            near_duplicates=store.read(
+                f"SELECT section_id_a, section_id_b FROM {SCHEMA}.near_duplicate_sections "
+                f"WHERE report_id_a IN {SELECTED_KEYS} OR report_id_b IN {SELECTED_KEYS}",
+                keys=changed,
+            ),
+            section_report=store.read(f"SELECT section_id, report_id FROM {SCHEMA}.sections"),
+        ).filter(pl.col("report_id").is_in(changed))
+        kept = store.read(
+            f"SELECT * FROM {SCHEMA}.report_novelty WHERE report_id NOT IN {SELECTED_KEYS}",
+            keys=changed,
+        )
+        novelty = pl.concat([kept, fresh.select(kept.columns)], how="vertical_relaxed").sort(
+            "arrival_rank"
+        )
+    store.replace_tables({"report_novelty": novelty, NOVELTY_INDEX: current})
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": novelty.height,
+            "mode": "full" if changed is None else f"incremental ({len(changed)} report(s))",
             "preview": markdown_preview(
                 novelty.select("arrival_rank", "report_id", "novelty", "section_share_seen")
             ),
         }
     )
+
+
+def _novelty_changes(store: Warehouse, current: pl.DataFrame) -> list[str] | None:
+    """The reports whose novelty rows must be recomputed, or None when every row must be."""
+    if not (store.table_exists(NOVELTY_INDEX) and store.table_exists("report_novelty")):
+        return None
+    previous = store.read(f"SELECT * FROM {SCHEMA}.{NOVELTY_INDEX}")
+    if previous.join(current, on="checked_report_id", how="anti").height:
+        return None  # a report was deleted: later reports lose what it had said first
+    if set(previous["threshold"].unique()) - {NEAR_DUPLICATE_THRESHOLD}:
+        return None
+    same = previous.join(current, on=list(current.columns), how="semi")
+    changed = current.join(same, on="checked_report_id", how="anti")
+    unchanged_ranks = same["arrival_rank"]
+    if changed.height > INCREMENTAL_MAX_SHARE * max(current.height, 1):
+        return None
+    if same.height and changed.height and changed["arrival_rank"].min() <= unchanged_ranks.max():
+        return None  # a changed report arrived before an unchanged one
+    return changed["checked_report_id"].to_list()
 
 
 @dg.asset(
