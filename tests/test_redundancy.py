@@ -477,3 +477,16 @@ def test_novelty_counts_equal_a_plain_group_by_reference() -> None:
     assert joined["n_shingles"].to_list() == joined["n_shingles_right"].to_list()
     assert joined["n_shingles_seen"].to_list() == joined["seen"].to_list()
     assert joined["n_shingles_seen"].sum() > 0
+
+
+def test_top_ngram_fractions_without_any_repeat_in_the_batch_equal_datatrove() -> None:
+    """No n-gram repeats anywhere: each text's top n-gram is its first, counted once."""
+    texts = ["alpha beta gamma delta epsilon zeta", "one two three four five"]
+    got = r.repetition(pl.DataFrame({"id": [0, 1], "plain_text": texts}), ["id"])
+    for i, text in enumerate(texts):
+        words = text.split()
+        reference = r.repetition_measures(text, words)
+        for n in (2, 3, 4):
+            expected = len(" ".join(words[:n])) / len(text)
+            assert reference[f"top_{n}gram_char_frac"] == pytest.approx(expected)
+            assert got[f"top_{n}gram_char_frac"][i] == pytest.approx(expected), (i, n)

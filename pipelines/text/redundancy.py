@@ -302,7 +302,9 @@ def _ngram_measures(
         candidates = start if n == 2 else start[repeats[start] & repeats[start + 1]]
         repeats = np.zeros(total + 1, dtype=bool)
         if len(candidates) == 0:
-            break
+            # Nothing repeats at this length, so nothing longer does: every text keeps its
+            # first n-gram (count 1) at this and every longer n, set by the next iterations.
+            continue
         if text_bits + n * word_bits <= 63:  # the whole tuple packed in one integer key
             packed = text[candidates].astype(np.uint64)
             for k in range(n):
