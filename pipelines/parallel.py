@@ -11,15 +11,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import TypeVar
 
 import polars as pl
-
-T = TypeVar("T")
 
 # Below this many rows, one call in this process is faster than starting workers.
 PARALLEL_FROM_ROWS = 5_000
@@ -62,35 +58,3 @@ def map_slices(
     slices = [frame.slice(start, size) for start in range(0, frame.height, size)]
     with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
         return pl.concat(list(pool.map(function, slices)))
-
-
-def map_frames(
-    function: Callable[[pl.DataFrame], T],
-    frames: Iterable[pl.DataFrame],
-    workers: int | None = None,
-) -> Iterator[T]:
-    """`function` of each frame, in order, computed in `workers` processes.
-
-    At most `workers` frames are in flight, so a slow consumer (a database insert) never has
-    more than that many results waiting in memory. One frame is computed in this process.
-    """
-    workers = workers or workers_available()
-    frames = iter(frames)
-    first = next(frames, None)
-    if first is None:
-        return
-    second = next(frames, None)
-    if second is None or workers < 2:
-        yield function(first)
-        if second is not None:
-            yield function(second)
-            yield from map(function, frames)
-        return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
-        pending = deque([pool.submit(function, first), pool.submit(function, second)])
-        for frame in frames:
-            if len(pending) >= workers:
-                yield pending.popleft().result()
-            pending.append(pool.submit(function, frame))
-        while pending:
-            yield pending.popleft().result()

@@ -12,7 +12,7 @@ from pipelines.defs.partitions import reports_partitions, single_run
 from pipelines.defs.readability import read_section_texts, report_texts
 from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.topics import read_reports
-from pipelines.parallel import map_frames, map_slices
+from pipelines.parallel import map_slices
 from pipelines.reports_folder import report_id
 from pipelines.text import redundancy
 from pipelines.warehouse import SCHEMA, SELECTED_KEYS, Warehouse
@@ -34,8 +34,8 @@ NOVELTY_INDEX = "report_novelty_index"
 INCREMENTAL_MAX_SHARE = 0.2
 
 
-# Reports whose sections a per-report step handles at once (one chunk per worker process).
-REPORTS_PER_CHUNK = 500
+# Reports whose sections a per-report step holds in memory at once.
+REPORTS_PER_CHUNK = 1000
 
 
 def report_chunks(sections: pl.DataFrame, reports_per_chunk: int) -> Iterator[pl.DataFrame]:
@@ -103,7 +103,7 @@ def report_repetition(
 def section_fingerprints(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    """Shingle, MinHash and band the run's sections, chunks of reports on every core."""
+    """Shingle, MinHash and band the run's sections, a chunk of reports at a time."""
     store = warehouse.get()
     ids = [report_id(name) for name in context.partition_keys]
     sections = read_section_texts(store, ids)
@@ -111,18 +111,18 @@ def section_fingerprints(
         NEAR_DUPLICATE_THRESHOLD, NUM_PERM, *redundancy.LSH_WEIGHTS
     )
 
-    fingerprints = partial(
-        redundancy.fingerprint_sections,
-        k=SHINGLE_WORDS,
-        num_perm=NUM_PERM,
-        seed=MINHASH_SEED,
-        bands=bands,
-        rows=rows,
-    )
+    def fingerprints(chunk: pl.DataFrame) -> dict[str, pl.DataFrame]:
+        shingles = redundancy.section_shingles(chunk, k=SHINGLE_WORDS)
+        section_ids, signatures = redundancy.minhash_signatures(shingles, NUM_PERM, MINHASH_SEED)
+        band_keys = redundancy.lsh_band_keys(section_ids, signatures, bands, rows).join(
+            chunk.select("section_id", "report_id"), on="section_id"
+        )
+        return {"section_shingles": shingles, "section_band_keys": band_keys}
+
     written = store.replace_streamed(
         {"section_shingles": "report_id", "section_band_keys": "report_id"},
         ids,
-        map_frames(fingerprints, report_chunks(sections, REPORTS_PER_CHUNK)),
+        (fingerprints(chunk) for chunk in report_chunks(sections, REPORTS_PER_CHUNK)),
     )
     return dg.MaterializeResult(
         metadata={

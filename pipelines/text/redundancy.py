@@ -639,27 +639,6 @@ def lsh_band_keys(
     )
 
 
-def fingerprint_sections(
-    sections: pl.DataFrame,
-    k: int = 5,
-    num_perm: int = 128,
-    seed: int = 1,
-    bands: int = 32,
-    rows: int = 4,
-) -> dict[str, pl.DataFrame]:
-    """The stored LSH index rows of a sections frame: `section_shingles` and `section_band_keys`.
-
-    Shingles (`section_shingles`), their MinHash signatures and `bands` × `rows` band keys,
-    each band key row with its section's report_id.
-    """
-    shingles = section_shingles(sections, k=k)
-    section_ids, signatures = minhash_signatures(shingles, num_perm, seed)
-    band_keys = lsh_band_keys(section_ids, signatures, bands, rows).join(
-        sections.select("section_id", "report_id"), on="section_id"
-    )
-    return {"section_shingles": shingles, "section_band_keys": band_keys}
-
-
 # (false positive, false negative) weights for the pipeline's banding: datasketch's default is
 # (0.5, 0.5), which at threshold 0.5 / 128 permutations gives 25 bands × 5 rows and finds a
 # pair of Jaccard exactly 0.5 with probability 0.55 only; (0.1, 0.9) gives 32 × 4 (0.87).
