@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import multiprocessing
 import os
 import stat
+import sys
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -19,7 +21,6 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.parallel import pool_context, workers_available
 from pipelines.settings import REPORT_SUFFIXES
 from pipelines.text.repair import UnreadableReport, repair
 from pipelines.text.sections import (
@@ -228,13 +229,21 @@ def _ingest_chunk(args: tuple[Path, list[str], int, datetime]) -> _Chunk:
     return _Chunk(reports, frame, rejections)
 
 
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """forkserver, unless __main__ cannot be re-imported by a worker (code read from stdin)."""
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    if main_file is None or Path(main_file).is_file():
+        return multiprocessing.get_context("forkserver")
+    return multiprocessing.get_context("fork")
+
+
 def ingest_reports(
     folder: Path, names: Iterable[str], max_bytes: int, workers: int | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Ingest files into (reports, sections, rejected) frames, in parallel for large batches."""
     names = list(names)
     now = datetime.now(UTC)
-    workers = workers or workers_available()
+    workers = workers or min(os.cpu_count() or 1, 8)
     if len(names) < _PARALLEL_FROM or workers < 2:
         chunks = [_ingest_chunk((folder, names, max_bytes, now))]
     else:
@@ -242,7 +251,10 @@ def ingest_reports(
         batches = [
             (folder, names[i : i + size], max_bytes, now) for i in range(0, len(names), size)
         ]
-        with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
+        # Workers fork from a fresh server process, not from this one: a fork of a process
+        # whose Polars thread pool is running can deadlock, and it would copy this process's
+        # memory (a Dagster run's frames) into every worker's accounting.
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
             chunks = list(pool.map(_ingest_chunk, batches))
     reports = pl.DataFrame([r for c in chunks for r in c.reports], schema=REPORT_SCHEMA)
     sections = pl.concat([c.sections for c in chunks])

@@ -2,7 +2,6 @@
 
 import os
 from collections.abc import Iterator
-from functools import partial
 
 import dagster as dg
 import polars as pl
@@ -12,7 +11,6 @@ from pipelines.defs.partitions import reports_partitions, single_run
 from pipelines.defs.readability import read_section_texts, report_texts
 from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.topics import read_reports
-from pipelines.parallel import map_slices
 from pipelines.reports_folder import report_id
 from pipelines.text import redundancy
 from pipelines.warehouse import SCHEMA, SELECTED_KEYS, Warehouse
@@ -65,13 +63,8 @@ def report_repetition(
     store = warehouse.get()
     ids = [report_id(name) for name in context.partition_keys]
     sections = read_section_texts(store, ids)
-    # Gopher's walks are single-threaded Python: slices of the texts run on every core.
-    per_report = map_slices(
-        partial(redundancy.repetition, key=["report_id"]), report_texts(sections)
-    )
-    per_section = map_slices(
-        partial(redundancy.repetition, key=["report_id", "section_id"]), sections
-    )
+    per_report = redundancy.repetition(report_texts(sections), ["report_id"])
+    per_section = redundancy.repetition(sections, ["report_id", "section_id"])
     store.replace_many(
         [
             ("report_repetition", per_report, "report_id", ids),
