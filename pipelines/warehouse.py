@@ -104,8 +104,11 @@ class Warehouse:
 
         With `keys`, the query can filter on them as `IN (SELECT key FROM selected_keys)`.
         """
-        with self.connect() as connection, _selected_keys(connection, keys or []):
-            return connection.execute(sql, parameters or []).pl()
+        with self.connect() as connection:
+            if keys is None:
+                return connection.execute(sql, parameters or []).pl()
+            with _selected_keys(connection, keys):
+                return connection.execute(sql, parameters or []).pl()
 
     def rows_for(self, table: str, key_column: str, keys: Sequence[str]) -> pl.DataFrame:
         """The rows of `corpus.<table>` whose key is in `keys` (empty when the table is new)."""
@@ -144,12 +147,7 @@ class Warehouse:
             try:
                 for table, frame, key_column, keys in writes:
                     self._ensure_table(connection, table, frame)
-                    if keys:
-                        with _selected_keys(connection, keys):
-                            connection.execute(
-                                f'DELETE FROM {SCHEMA}."{table}" '
-                                f'WHERE "{key_column}" IN {SELECTED_KEYS}'
-                            )
+                    self._delete_keys(connection, table, key_column, keys)
                     self._insert(connection, table, frame)
                 connection.execute("COMMIT")
             except BaseException:
@@ -177,12 +175,8 @@ class Warehouse:
                 for chunk in chunks:
                     for table, frame in chunk.items():
                         self._ensure_table(connection, table, frame)
-                        if table not in deleted and keys:
-                            with _selected_keys(connection, keys):
-                                connection.execute(
-                                    f'DELETE FROM {SCHEMA}."{table}" '
-                                    f'WHERE "{key_columns[table]}" IN {SELECTED_KEYS}'
-                                )
+                        if table not in deleted:
+                            self._delete_keys(connection, table, key_columns[table], keys)
                         deleted.add(table)
                         self._insert(connection, table, frame)
                         written[table] += frame.height
@@ -216,10 +210,7 @@ class Warehouse:
             try:
                 for table, column in self._per_report_tables(connection):
                     values = file_names if column == "file_name" else report_ids
-                    with _selected_keys(connection, values):
-                        connection.execute(
-                            f'DELETE FROM {SCHEMA}."{table}" WHERE "{column}" IN {SELECTED_KEYS}'
-                        )
+                    self._delete_keys(connection, table, column, values)
                 connection.execute("COMMIT")
             except BaseException:
                 connection.execute("ROLLBACK")
@@ -276,6 +267,18 @@ class Warehouse:
                     )
         finally:
             connection.unregister("incoming_schema")
+
+    @staticmethod
+    def _delete_keys(
+        connection: duckdb.DuckDBPyConnection, table: str, key_column: str, keys: Sequence[str]
+    ) -> None:
+        """Delete the rows of `corpus.<table>` whose `key_column` is one of `keys`."""
+        if not keys:
+            return
+        with _selected_keys(connection, keys):
+            connection.execute(
+                f'DELETE FROM {SCHEMA}."{table}" WHERE "{key_column}" IN {SELECTED_KEYS}'
+            )
 
     @staticmethod
     def _insert(connection: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
