@@ -11,12 +11,10 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
-from pipelines.defs.partitions import reports_partitions
+from pipelines.partitions import CORPUS_JOB, REFRESH_JOB, reports_partitions
 from pipelines.reports_folder import list_report_files
 
 PARTITIONS = reports_partitions.name
-REFRESH_JOB = "refresh_all"
-CORPUS_JOB = "refresh_corpus"
 
 
 @dataclass(frozen=True)

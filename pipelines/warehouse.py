@@ -24,7 +24,7 @@ import duckdb
 import polars as pl
 from filelock import FileLock
 
-from pipelines.settings import DATABASE_FILE, SQL_DIR
+from pipelines.settings import DATABASE_FILE, DEFAULT_DUCKDB_MEMORY_LIMIT, SQL_DIR
 
 SCHEMA = "corpus"
 # How long a writer waits for another pipeline process before failing with a clear message.
@@ -47,6 +47,18 @@ def _selected_keys(connection: duckdb.DuckDBPyConnection, keys: Sequence[str]) -
         connection.unregister("selected_keys")
 
 
+def table_row_counts(connection: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Exact row counts of every table in the corpus schema of an open database, by name."""
+    names = connection.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = ? ORDER BY table_name",
+        [SCHEMA],
+    ).fetchall()
+    return {
+        name: connection.execute(f'SELECT count(*) FROM {SCHEMA}."{name}"').fetchone()[0]  # type: ignore[index]
+        for (name,) in names
+    }
+
+
 class WarehouseBusy(RuntimeError):
     """Another pipeline process held the working database for longer than the timeout."""
 
@@ -58,7 +70,7 @@ class Warehouse:
         self,
         warehouse_dir: Path,
         lock_timeout_s: float = LOCK_TIMEOUT_S,
-        memory_limit: str = "1GB",
+        memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT,
     ) -> None:
         self.warehouse_dir = Path(warehouse_dir)
         # DuckDB's own buffers (hash tables, results) stay under this and spill to disk beyond
@@ -96,7 +108,7 @@ class Warehouse:
     def read(
         self,
         sql: str,
-        parameters: Sequence[object] | None = None,
+        parameters: Sequence[object] | Mapping[str, object] | None = None,
         *,
         keys: Sequence[str] | None = None,
     ) -> pl.DataFrame:
@@ -109,6 +121,17 @@ class Warehouse:
                 return connection.execute(sql, parameters or []).pl()
             with _selected_keys(connection, keys):
                 return connection.execute(sql, parameters or []).pl()
+
+    def read_check(self, name: str, parameters: Mapping[str, object] | None = None) -> pl.DataFrame:
+        """The rows of the asset check query `sql/checks/<name>.sql` (rows found = a problem)."""
+        return self.read(
+            (SQL_DIR / "checks" / f"{name}.sql").read_text(encoding="utf-8"), parameters
+        )
+
+    def row_counts(self) -> dict[str, int]:
+        """Exact row counts of every table of the working database, by table name."""
+        with self.connect() as connection:
+            return table_row_counts(connection)
 
     def rows_for(self, table: str, key_column: str, keys: Sequence[str]) -> pl.DataFrame:
         """The rows of `corpus.<table>` whose key is in `keys` (empty when the table is new)."""

@@ -17,7 +17,8 @@ import polars as pl
 import pytest
 
 from pipelines.bench.corpus import generate_corpus
-from pipelines.refresh import REFRESH_JOB, partition_range_tags, reconcile, run_refresh
+from pipelines.partitions import REFRESH_JOB
+from pipelines.refresh import partition_range_tags, reconcile, run_refresh
 from pipelines.settings import DATABASE_FILE
 from tests.conftest import NO_TELEMETRY, SEEDS
 

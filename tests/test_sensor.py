@@ -11,8 +11,8 @@ import dagster as dg
 import pytest
 
 from pipelines.defs.automation import reports_folder_sensor
-from pipelines.defs.resources import ReportsFolder
 from pipelines.folder_watch import FolderState, plan_refresh, scan_folder
+from pipelines.resources import ReportsFolder
 from tests.conftest import NO_TELEMETRY, SEEDS
 
 OLD = time.time() - 3600  # an mtime well outside the settle window

@@ -24,7 +24,8 @@ def run_stage(kind: str) -> dict[str, object]:
     import dagster as dg
 
     from pipelines.definitions import defs
-    from pipelines.refresh import REFRESH_JOB, partition_range_tags, reconcile, run_refresh
+    from pipelines.partitions import REFRESH_JOB
+    from pipelines.refresh import partition_range_tags, reconcile, run_refresh
     from pipelines.settings import Settings
 
     settings = Settings.from_env()

@@ -1,26 +1,23 @@
 """Jobs, the reports-folder sensor and the daily schedule that keep the warehouse current."""
 
-import os
-
 import dagster as dg
 
-from pipelines.defs.partitions import reports_partitions
-from pipelines.defs.resources import ReportsFolder
+from pipelines.asset_specs import CORPUS_WIDE
 from pipelines.folder_watch import FolderState, plan_refresh, scan_folder
+from pipelines.partitions import CORPUS_JOB, PARALLEL_JOB, REFRESH_JOB, reports_partitions
 from pipelines.refresh import partition_range_tags
+from pipelines.resources import ReportsFolder
+from pipelines.settings import Settings
 
-# Per-report assets carry the tag scope=report, corpus-wide ones scope=corpus.
-CORPUS_WIDE = dg.AssetSelection.tag("scope", "corpus")
-# A file modified less than this many seconds ago may still be being written: wait a tick.
-SETTLE_SECONDS = float(os.environ.get("REPORTS_SETTLE_SECONDS", "2"))
-SENSOR_INTERVAL_SECONDS = int(os.environ.get("REPORTS_SENSOR_INTERVAL", "5"))
-REFRESH_CRON = os.environ.get("REFRESH_CRON", "0 6 * * *")
+# REPORTS_SETTLE_SECONDS: a file modified more recently may still be being written (wait a
+# tick); REPORTS_SENSOR_INTERVAL and REFRESH_CRON: when the sensor and the schedule run.
+SETTINGS = Settings.from_env()
 
 # Refreshes run their steps in one process: a step process costs seconds of start-up, more than
 # most steps of an incremental refresh take. `refresh_all_parallel` spreads a large backfill over
 # processes instead; the writer lock keeps DuckDB writes one at a time either way.
 refresh_all = dg.define_asset_job(
-    "refresh_all",
+    REFRESH_JOB,
     selection=dg.AssetSelection.all(),
     executor_def=dg.in_process_executor,
     description="Every asset: the per-report ones for the requested reports, then the "
@@ -28,7 +25,7 @@ refresh_all = dg.define_asset_job(
 )
 
 refresh_all_parallel = dg.define_asset_job(
-    "refresh_all_parallel",
+    PARALLEL_JOB,
     selection=dg.AssetSelection.all(),
     executor_def=dg.multiprocess_executor,
     description="Like refresh_all, with every step in its own process (multiprocess executor): "
@@ -36,7 +33,7 @@ refresh_all_parallel = dg.define_asset_job(
 )
 
 refresh_corpus = dg.define_asset_job(
-    "refresh_corpus",
+    CORPUS_JOB,
     selection=CORPUS_WIDE,
     executor_def=dg.in_process_executor,
     description="The corpus-wide tables, charts and the published warehouse, from the "
@@ -46,7 +43,7 @@ refresh_corpus = dg.define_asset_job(
 
 @dg.sensor(
     jobs=[refresh_all, refresh_corpus],
-    minimum_interval_seconds=SENSOR_INTERVAL_SECONDS,
+    minimum_interval_seconds=SETTINGS.sensor_interval_seconds,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Watches REPORTS_DIR: new or changed files (by content hash) run their "
     "partitions and the corpus-wide assets in one run; deleted files drop their partition "
@@ -57,7 +54,7 @@ def reports_folder_sensor(
 ) -> dg.SensorResult:
     """Turn what changed in the reports folder since the last tick into partitions and runs."""
     previous = FolderState.from_json(context.cursor)
-    current = scan_folder(reports_folder.folder, previous, settle_seconds=SETTLE_SECONDS)
+    current = scan_folder(reports_folder.folder, previous, settle_seconds=SETTINGS.settle_seconds)
     known = list(context.instance.get_dynamic_partitions(reports_partitions.name))
     plan = plan_refresh(previous, current, known)
 
@@ -94,7 +91,7 @@ def reports_folder_sensor(
 refresh_daily = dg.ScheduleDefinition(
     name="refresh_daily",
     job=refresh_corpus,
-    cron_schedule=REFRESH_CRON,
+    cron_schedule=SETTINGS.refresh_cron,
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description="Daily refresh of the corpus-wide tables, charts and published warehouse "
     "(cron from REFRESH_CRON, default 06:00).",

@@ -3,9 +3,9 @@
 import dagster as dg
 import polars as pl
 
-from pipelines.defs.metadata import markdown_preview
-from pipelines.defs.resources import WarehouseResource
-from pipelines.defs.topics import all_assignments, read_reports
+from pipelines.asset_metadata import markdown_preview
+from pipelines.corpus_reads import all_assignments, read_reports
+from pipelines.resources import WarehouseResource
 from pipelines.text import charts
 from pipelines.warehouse import SCHEMA, Warehouse
 

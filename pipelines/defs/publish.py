@@ -2,7 +2,8 @@
 
 import dagster as dg
 
-from pipelines.defs.resources import WarehouseResource
+from pipelines.asset_specs import corpus_asset
+from pipelines.resources import WarehouseResource
 
 # Every asset that lands a table; the published copy follows all of them.
 WAREHOUSE_TABLES = [
@@ -19,23 +20,19 @@ WAREHOUSE_TABLES = [
 ]
 
 
-@dg.asset(
+@corpus_asset(
+    group="publish",
     deps=WAREHOUSE_TABLES,
-    group_name="publish",
-    kinds={"duckdb"},
+    kinds=frozenset({"duckdb"}),
     description="The read-only copy of the warehouse that SQL sessions, notebooks and the "
     "dashboard read (warehouse/reportscope.duckdb), views applied, swapped in atomically.",
-    tags={"scope": "corpus"},
     automation_condition=dg.AutomationCondition.eager(),
 )
 def published_warehouse(warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Apply the views, checkpoint, and atomically replace the published database file."""
     store = warehouse.get()
     views = store.apply_views()
-    tables = store.read(
-        "SELECT table_name, estimated_size AS row_count FROM duckdb_tables() "
-        "WHERE schema_name = 'corpus' ORDER BY table_name"
-    )
+    tables = store.row_counts()
     path = store.publish()
     return dg.MaterializeResult(
         metadata={
@@ -43,7 +40,7 @@ def published_warehouse(warehouse: WarehouseResource) -> dg.MaterializeResult:
             "size_mb": round(path.stat().st_size / 2**20, 2),
             "views": ", ".join(views),
             "tables": dg.MetadataValue.md(
-                "\n".join(f"- `corpus.{name}`: {rows} rows" for name, rows in tables.iter_rows())
+                "\n".join(f"- `corpus.{name}`: {rows} rows" for name, rows in tables.items())
             ),
         }
     )

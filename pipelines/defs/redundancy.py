@@ -6,12 +6,11 @@ from collections.abc import Iterator
 import dagster as dg
 import polars as pl
 
-from pipelines.defs.metadata import markdown_preview
-from pipelines.defs.partitions import reports_partitions, single_run
-from pipelines.defs.readability import read_section_texts, report_texts
-from pipelines.defs.resources import WarehouseResource
-from pipelines.defs.topics import read_reports
+from pipelines.asset_metadata import markdown_preview
+from pipelines.corpus_reads import read_reports, read_section_texts, report_texts
+from pipelines.partitions import reports_partitions, single_run
 from pipelines.reports_folder import report_id
+from pipelines.resources import WarehouseResource
 from pipelines.text import redundancy
 from pipelines.warehouse import SCHEMA, SELECTED_KEYS, Warehouse
 

@@ -4,10 +4,11 @@ from collections.abc import Iterator
 
 import dagster as dg
 
-from pipelines.defs.metadata import markdown_preview
-from pipelines.defs.partitions import reports_partitions, single_run
-from pipelines.defs.resources import ReportsFolder, WarehouseResource
+from pipelines.asset_metadata import markdown_preview
+from pipelines.asset_specs import corpus_asset, report_multi_asset, report_spec
+from pipelines.partitions import reports_partitions
 from pipelines.reports_folder import ingest_reports, keep_first_seen, report_id
+from pipelines.resources import ReportsFolder, WarehouseResource
 from pipelines.text.tokens import WORD_PATTERN
 from pipelines.warehouse import SCHEMA
 
@@ -26,33 +27,25 @@ SECTIONS_COVER_EVERY_WORD = "sections_cover_every_word"
 EVERY_REPORT_HAS_SECTIONS = "every_report_has_sections"
 
 
-@dg.multi_asset(
-    name="ingest_reports",
-    specs=[
-        dg.AssetSpec(
+@report_multi_asset(
+    "ingest_reports",
+    [
+        report_spec(
             "reports",
+            group="ingest",
             description="One row per report file: title, content hash, words, encoding, "
             "repairs made, report date; unreadable files go to corpus.rejected_reports.",
-            group_name="ingest",
-            kinds={"polars", "duckdb"},
-            partitions_def=reports_partitions,
             metadata={"table": f"{SCHEMA}.reports"},
-            tags={"scope": "report"},
         ),
-        dg.AssetSpec(
+        report_spec(
             "sections",
+            group="ingest",
             deps=["reports"],
             description="The sections of every report (Markdown headings, bold-line headings, "
             "numbering, nesting), each with its raw Markdown and the plain text metrics read.",
-            group_name="ingest",
-            kinds={"polars", "duckdb"},
-            partitions_def=reports_partitions,
             metadata={"table": f"{SCHEMA}.sections"},
-            tags={"scope": "report"},
         ),
     ],
-    partitions_def=reports_partitions,
-    backfill_policy=single_run,
 )
 def ingest(
     context: dg.AssetExecutionContext, reports_folder: ReportsFolder, warehouse: WarehouseResource
@@ -110,11 +103,10 @@ def ingest(
     )
 
 
-@dg.asset(
+@corpus_asset(
+    group="ingest",
     deps=PER_REPORT_ASSETS,
-    group_name="ingest",
-    kinds={"duckdb"},
-    tags={"scope": "corpus"},
+    kinds=frozenset({"duckdb"}),
     description="The reports currently in the folder (one per partition); every row of a "
     "report whose file is gone is deleted from every table.",
 )
@@ -145,16 +137,8 @@ def report_inventory(
 )
 def sections_cover_every_word(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     """Compare, in SQL, each report's word count with the words of its sections' Markdown."""
-    mismatches = warehouse.get().read(
-        f"""
-        SELECT r.file_name, r.n_words AS report_words,
-               coalesce(sum(len(regexp_extract_all(s.markdown, ?))), 0) AS section_words
-        FROM {SCHEMA}.reports r LEFT JOIN {SCHEMA}.sections s USING (report_id)
-        GROUP BY ALL
-        HAVING report_words <> section_words
-        ORDER BY r.file_name
-        """,
-        [WORD_PATTERN],
+    mismatches = warehouse.get().read_check(
+        SECTIONS_COVER_EVERY_WORD, {"word_pattern": WORD_PATTERN}
     )
     return dg.AssetCheckResult(
         passed=mismatches.height == 0,
@@ -172,13 +156,7 @@ def sections_cover_every_word(warehouse: WarehouseResource) -> dg.AssetCheckResu
 )
 def every_report_has_sections(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     """Find reports without any row in corpus.sections."""
-    orphans = warehouse.get().read(
-        f"""
-        SELECT r.file_name FROM {SCHEMA}.reports r
-        WHERE NOT EXISTS (SELECT 1 FROM {SCHEMA}.sections s WHERE s.report_id = r.report_id)
-        ORDER BY r.file_name
-        """
-    )
+    orphans = warehouse.get().read_check(EVERY_REPORT_HAS_SECTIONS)
     return dg.AssetCheckResult(
         passed=orphans.height == 0,
         metadata={"reports_without_sections": orphans.height, "reports": markdown_preview(orphans)},

@@ -1,69 +1,11 @@
-"""Resources: the reports folder and the DuckDB warehouse, configured from the environment."""
-
-from pathlib import Path
+"""Bind the resources every asset, check and sensor uses, configured from settings.py."""
 
 import dagster as dg
-import polars as pl
 
-from pipelines.settings import Settings
-from pipelines.text.topics import load_taxonomy
-from pipelines.warehouse import Warehouse
-
-
-class ReportsFolder(dg.ConfigurableResource):
-    """The folder reports land in (REPORTS_DIR) and the largest file read (REPORTS_MAX_BYTES)."""
-
-    path: str
-    max_report_bytes: int
-
-    @property
-    def folder(self) -> Path:
-        """The folder as a Path."""
-        return Path(self.path)
-
-
-class WarehouseResource(dg.ConfigurableResource):
-    """The DuckDB warehouse folder (WAREHOUSE_DIR): working database, published copy, charts."""
-
-    warehouse_dir: str
-    # DUCKDB_MEMORY_LIMIT: DuckDB's memory_limit for the pipeline's connections.
-    memory_limit: str = "1GB"
-
-    def get(self) -> Warehouse:
-        """A Warehouse handle on the configured folder."""
-        return Warehouse(Path(self.warehouse_dir), memory_limit=self.memory_limit)
-
-    @property
-    def charts_dir(self) -> Path:
-        """Where charts and the dashboard are written."""
-        return Path(self.warehouse_dir) / "charts"
-
-
-class Taxonomy(dg.ConfigurableResource):
-    """The topic taxonomy users edit (TOPICS_FILE, default pipelines/topics.toml)."""
-
-    path: str
-
-    def load(self) -> pl.DataFrame:
-        """The taxonomy as a frame (one row per topic), validated."""
-        return load_taxonomy(Path(self.path))
-
-
-def resources_from_env(settings: Settings | None = None) -> dict[str, dg.ConfigurableResource]:
-    """The resource instances for the current environment (or the given settings)."""
-    settings = settings or Settings.from_env()
-    return {
-        "reports_folder": ReportsFolder(
-            path=str(settings.reports_dir), max_report_bytes=settings.max_report_bytes
-        ),
-        "warehouse": WarehouseResource(
-            warehouse_dir=str(settings.warehouse_dir), memory_limit=settings.duckdb_memory_limit
-        ),
-        "taxonomy": Taxonomy(path=str(settings.topics_file)),
-    }
+from pipelines.resources import resources_from_env
 
 
 @dg.definitions
 def resources() -> dg.Definitions:
-    """Bind the resources every asset, check and sensor uses."""
+    """The reports folder, the warehouse and the taxonomy."""
     return dg.Definitions(resources=resources_from_env())

@@ -3,12 +3,13 @@
 import dagster as dg
 import polars as pl
 
-from pipelines.defs.metadata import markdown_preview
-from pipelines.defs.partitions import reports_partitions, single_run
-from pipelines.defs.resources import Taxonomy, WarehouseResource
+from pipelines.asset_metadata import markdown_preview
+from pipelines.asset_specs import corpus_multi_asset, corpus_spec, report_asset
+from pipelines.corpus_reads import all_assignments, read_reports, read_sections
 from pipelines.reports_folder import report_id
+from pipelines.resources import Taxonomy, WarehouseResource
 from pipelines.text import topics
-from pipelines.warehouse import SCHEMA, SELECTED_KEYS, Warehouse
+from pipelines.warehouse import SCHEMA
 
 SECTIONS_MOSTLY_HAVE_A_TAXONOMY_TOPIC = "sections_mostly_have_a_taxonomy_topic"
 TOPIC_IDS_EXIST_IN_TAXONOMY = "topic_ids_exist_in_taxonomy"
@@ -16,43 +17,9 @@ TOPIC_IDS_EXIST_IN_TAXONOMY = "topic_ids_exist_in_taxonomy"
 MIN_TAXONOMY_COVERAGE = 0.8
 
 
-def read_sections(store: Warehouse, report_ids: list[str] | None = None) -> pl.DataFrame:
-    """Sections (all, or of some reports) as the topic functions expect them."""
-    where = f"WHERE report_id IN {SELECTED_KEYS}" if report_ids is not None else ""
-    return store.read(
-        "SELECT report_id, section_id, ordinal, level, number, heading, parent_heading, "
-        f"plain_text, n_words, is_preamble FROM {SCHEMA}.sections {where} ORDER BY section_id",
-        keys=report_ids,
-    )
-
-
-def read_reports(store: Warehouse) -> pl.DataFrame:
-    """Reports with their arrival rank (report date, then file name)."""
-    return store.read(
-        "SELECT report_id, file_name, title, report_date, "
-        "row_number() OVER (ORDER BY report_date, file_name) AS arrival_rank "
-        f"FROM {SCHEMA}.reports ORDER BY arrival_rank"
-    )
-
-
-def all_assignments(store: Warehouse) -> pl.DataFrame:
-    """Taxonomy assignments plus discovered-topic assignments (each a primary topic)."""
-    return store.read(
-        f"""
-        SELECT section_id, report_id, topic_id, score, is_primary FROM {SCHEMA}.section_topics
-        UNION ALL
-        SELECT section_id, report_id, topic_id, score, TRUE FROM {SCHEMA}.discovered_section_topics
-        """
-    )
-
-
-@dg.asset(
+@report_asset(
+    group="topics",
     deps=["sections"],
-    partitions_def=reports_partitions,
-    backfill_policy=single_run,
-    group_name="topics",
-    kinds={"polars", "duckdb"},
-    tags={"scope": "report"},
     description="Taxonomy topics of every section (pipelines/topics.toml): score, whether "
     "primary, and the matched terms as evidence; the heading weighs more than the body.",
 )
@@ -77,26 +44,24 @@ def section_topics(
     )
 
 
-@dg.multi_asset(
-    name="topic_catalog",
-    specs=[
-        dg.AssetSpec(
+@corpus_multi_asset(
+    "topic_catalog",
+    [
+        corpus_spec(
             "discovered_topics",
+            group="topics",
+            kinds=frozenset({"scikit-learn", "duckdb"}),
             deps=["section_topics", "report_inventory"],
             description="New topics proposed from the sections no taxonomy topic matches: "
             "TF-IDF clusters labelled by their top c-TF-IDF terms, ids stable while members stay.",
-            group_name="topics",
-            kinds={"scikit-learn", "duckdb"},
-            tags={"scope": "corpus"},
         ),
-        dg.AssetSpec(
+        corpus_spec(
             "topics",
+            group="topics",
+            kinds=frozenset({"duckdb"}),
             deps=["discovered_topics"],
             description="Every topic: the taxonomy's (topics.toml) and the discovered ones, "
             "with label, description and source.",
-            group_name="topics",
-            kinds={"duckdb"},
-            tags={"scope": "corpus"},
         ),
     ],
 )
@@ -143,43 +108,35 @@ def topic_catalog(warehouse: WarehouseResource, taxonomy: Taxonomy):  # type: ig
     )
 
 
-@dg.multi_asset(
-    name="topic_tables",
-    specs=[
-        dg.AssetSpec(
+@corpus_multi_asset(
+    "topic_tables",
+    [
+        corpus_spec(
             "topic_frequency",
+            group="topics",
             deps=["topics"],
             description="Per topic: in how many reports and sections it is the primary topic, "
             "its share of all words, first/last seen and mean position within reports.",
-            group_name="topics",
-            kinds={"polars", "duckdb"},
-            tags={"scope": "corpus"},
         ),
-        dg.AssetSpec(
+        corpus_spec(
             "report_topics",
+            group="topics",
             deps=["topics"],
             description="Report × topic: sections, words and share of the report's words.",
-            group_name="topics",
-            kinds={"polars", "duckdb"},
-            tags={"scope": "corpus"},
         ),
-        dg.AssetSpec(
+        corpus_spec(
             "topic_trend",
+            group="topics",
             deps=["topics"],
             description="Topic × report date: sections and share of that day's words, with "
             "the arrival rank, to see topics come and go.",
-            group_name="topics",
-            kinds={"polars", "duckdb"},
-            tags={"scope": "corpus"},
         ),
-        dg.AssetSpec(
+        corpus_spec(
             "topic_terms",
+            group="topics",
             deps=["topics"],
             description="The terms that distinguish each topic from the rest: log-odds ratio "
             "with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008), z-scored.",
-            group_name="topics",
-            kinds={"polars", "duckdb"},
-            tags={"scope": "corpus"},
         ),
     ],
 )
@@ -223,19 +180,7 @@ def topic_tables(warehouse: WarehouseResource):  # type: ignore[no-untyped-def]
 )
 def sections_mostly_have_a_taxonomy_topic(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     """Share of non-preamble sections with at least one taxonomy topic."""
-    coverage = (
-        warehouse.get()
-        .read(
-            f"""
-        SELECT count(*) AS sections,
-               count(*) FILTER (WHERE EXISTS (
-                   SELECT 1 FROM {SCHEMA}.section_topics t WHERE t.section_id = s.section_id
-               )) AS tagged
-        FROM {SCHEMA}.sections s WHERE NOT s.is_preamble
-        """
-        )
-        .row(0, named=True)
-    )
+    coverage = warehouse.get().read_check(SECTIONS_MOSTLY_HAVE_A_TAXONOMY_TOPIC).row(0, named=True)
     share = coverage["tagged"] / coverage["sections"] if coverage["sections"] else 1.0
     return dg.AssetCheckResult(
         passed=share >= MIN_TAXONOMY_COVERAGE,

@@ -1,0 +1,16 @@
+"""The report partitions and the job names, shared by the Dagster definitions and the CLI."""
+
+import dagster as dg
+
+# One dynamic partition per report file; the key is the file name.
+reports_partitions = dg.DynamicPartitionsDefinition(name="reports")
+
+# Per-report assets process every requested partition in one run (one batch, one transaction).
+single_run = dg.BackfillPolicy.single_run()
+
+# Every asset, in one process: the per-report ones for the requested reports, then the rest.
+REFRESH_JOB = "refresh_all"
+# The same selection with every step in its own process, for large backfills on many cores.
+PARALLEL_JOB = "refresh_all_parallel"
+# The corpus-wide assets only, from the per-report rows already landed.
+CORPUS_JOB = "refresh_corpus"
