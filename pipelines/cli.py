@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from pipelines.settings import PROJECT_ROOT, Settings
+from pipelines.settings import PROJECT_ROOT, SettingError, Settings
 
 
 def _ensure_dagster_home() -> Path:
@@ -58,21 +58,14 @@ def summary(
     """A short account of what the warehouse now holds and where things are."""
     import duckdb
 
+    from pipelines.warehouse import table_row_counts
+
     lines = [f"reportscope: refreshed {settings.reports_dir} in {elapsed:.1f}s"]
     if added or removed:
         lines.append(f"  partitions: +{len(added)} new report(s), -{len(removed)} removed")
     if settings.database.exists():
         with duckdb.connect(str(settings.database), read_only=True) as connection:
-            counts = dict(
-                connection.execute(
-                    "SELECT table_name, estimated_size FROM duckdb_tables() "
-                    "WHERE schema_name = 'corpus' ORDER BY table_name"
-                ).fetchall()
-            )
-            exact = {
-                name: connection.execute(f'SELECT count(*) FROM corpus."{name}"').fetchone()[0]  # type: ignore[index]
-                for name in counts
-            }
+            exact = table_row_counts(connection)
         lines.append(
             f"  reports: {exact.get('reports', 0)}   sections: {exact.get('sections', 0)}   "
             f"rejected: {exact.get('rejected_reports', 0)}"
@@ -101,7 +94,11 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="materialize every asset on REPORTS_DIR into WAREHOUSE_DIR")
     arguments = parser.parse_args(argv)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except SettingError as error:
+        print(f"reportscope: {error}", file=sys.stderr)
+        return 2
     if arguments.command == "run":
         return run(settings)
     return 2
