@@ -6,7 +6,7 @@ import dagster as dg
 import polars as pl
 
 from pipelines.settings import DEFAULT_DUCKDB_MEMORY_LIMIT, Settings
-from pipelines.text.topics import load_taxonomy
+from pipelines.text.topics.taxonomy import load_taxonomy
 from pipelines.warehouse import Warehouse
 
 

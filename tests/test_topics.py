@@ -12,19 +12,20 @@ import polars as pl
 import pytest
 
 from pipelines.text.tokens import count_words
-from pipelines.text.topics import (
-    DEFAULT_TAXONOMY_PATH,
-    TaxonomyError,
-    assign_topics,
-    discover_topics,
-    load_taxonomy,
+from pipelines.text.topics.assign import assign_topics, unmatched_sections
+from pipelines.text.topics.discover import discover_topics
+from pipelines.text.topics.tables import (
     report_topics,
-    taxonomy_version,
     topic_frequency,
     topic_terms,
     topic_trend,
     topic_word_frame,
-    unmatched_sections,
+)
+from pipelines.text.topics.taxonomy import (
+    DEFAULT_TAXONOMY_PATH,
+    TaxonomyError,
+    load_taxonomy,
+    taxonomy_version,
 )
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
@@ -829,7 +830,7 @@ def test_topic_terms_from_chunked_counts_equal_terms_from_word_rows(seeds_wareho
     """Counting (topic, word) a few sections at a time gives the same distinguishing terms."""
     import duckdb
 
-    from pipelines.text import topics
+    from pipelines.text.topics.tables import topic_word_counts
 
     with duckdb.connect(str(seeds_warehouse / "reportscope.duckdb"), read_only=True) as con:
         sections = con.execute(
@@ -838,8 +839,8 @@ def test_topic_terms_from_chunked_counts_equal_terms_from_word_rows(seeds_wareho
         assigned = con.execute(
             "SELECT section_id, report_id, topic_id, score, is_primary FROM corpus.section_topics"
         ).pl()
-    from_rows = topics.topic_terms(topics.topic_word_frame(sections, assigned))
-    counts = topics.topic_word_counts(sections, assigned, chunk_sections=7)
-    assert counts["count"].sum() == topics.topic_word_frame(sections, assigned).height
+    from_rows = topic_terms(topic_word_frame(sections, assigned))
+    counts = topic_word_counts(sections, assigned, chunk_sections=7)
+    assert counts["count"].sum() == topic_word_frame(sections, assigned).height
     assert from_rows.height > 20
-    assert topics.topic_terms(counts).equals(from_rows)
+    assert topic_terms(counts).equals(from_rows)

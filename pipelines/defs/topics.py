@@ -8,7 +8,15 @@ from pipelines.asset_specs import corpus_multi_asset, corpus_spec, report_asset
 from pipelines.corpus_reads import all_assignments, read_reports, read_sections
 from pipelines.reports_folder import report_id
 from pipelines.resources import Taxonomy, WarehouseResource
-from pipelines.text import topics
+from pipelines.text.topics.assign import assign_topics, unmatched_sections
+from pipelines.text.topics.discover import discover_topics
+from pipelines.text.topics.tables import (
+    report_topics,
+    topic_frequency,
+    topic_terms,
+    topic_trend,
+    topic_word_counts,
+)
 from pipelines.warehouse import SCHEMA
 
 SECTIONS_MOSTLY_HAVE_A_TAXONOMY_TOPIC = "sections_mostly_have_a_taxonomy_topic"
@@ -30,7 +38,7 @@ def section_topics(
     store = warehouse.get()
     ids = [report_id(name) for name in context.partition_keys]
     terms = taxonomy.load()
-    assigned = topics.assign_topics(read_sections(store, ids), terms)
+    assigned = assign_topics(read_sections(store, ids), terms)
     store.replace_rows("section_topics", assigned, "report_id", ids)
     return dg.MaterializeResult(
         metadata={
@@ -70,8 +78,8 @@ def topic_catalog(warehouse: WarehouseResource, taxonomy: Taxonomy):  # type: ig
     store = warehouse.get()
     sections = read_sections(store)
     tagged = store.read(f"SELECT section_id FROM {SCHEMA}.section_topics")
-    unmatched = topics.unmatched_sections(sections.filter(~pl.col("is_preamble")), tagged)
-    discovered, members = topics.discover_topics(unmatched)
+    unmatched = unmatched_sections(sections.filter(~pl.col("is_preamble")), tagged)
+    discovered, members = discover_topics(unmatched)
     catalog = pl.concat(
         [
             taxonomy.load().select(
@@ -150,10 +158,10 @@ def topic_tables(warehouse: WarehouseResource):  # type: ignore[no-untyped-def]
     reports = read_reports(store)
     labels = store.read(f"SELECT topic_id, label FROM {SCHEMA}.topics")
     tables = {
-        "topic_frequency": topics.topic_frequency(assignments, sections, reports, labels),
-        "report_topics": topics.report_topics(assignments, sections),
-        "topic_trend": topics.topic_trend(assignments, sections, reports),
-        "topic_terms": topics.topic_terms(topics.topic_word_counts(sections, assignments)),
+        "topic_frequency": topic_frequency(assignments, sections, reports, labels),
+        "report_topics": report_topics(assignments, sections),
+        "topic_trend": topic_trend(assignments, sections, reports),
+        "topic_terms": topic_terms(topic_word_counts(sections, assignments)),
     }
     store.replace_tables(tables)
     previews = {

@@ -1,0 +1,1 @@
+"""Topics: taxonomy loading, section → topic assignment, discovery and frequency tables."""
