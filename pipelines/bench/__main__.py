@@ -76,9 +76,7 @@ def main() -> int:
         cold = run_stage("cold", env, root)
         print(f"bench: cold build {cold['wall_s']:.1f}s (success={cold['success']})")
         counts_cold = published_counts(warehouse)
-        from pipelines.defs.redundancy import NEAR_DUPLICATE_THRESHOLD
-
-        planted = planted_recall(warehouse, corpus, NEAR_DUPLICATE_THRESHOLD)
+        planted = planted_recall(warehouse, corpus, settings.near_duplicate_threshold)
 
         shutil.move(root / "pending" / extra, reports / extra)
         incremental = run_stage("incremental", env, root)
