@@ -12,14 +12,20 @@ from pipelines.defs.readability import read_section_texts, report_texts
 from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.topics import read_reports
 from pipelines.reports_folder import report_id
-from pipelines.text import redundancy
+from pipelines.text.redundancy.fingerprints import fingerprint_sections
+from pipelines.text.redundancy.gopher import REPETITION_COLUMNS
+from pipelines.text.redundancy.minhash import MinhashConfig
+from pipelines.text.redundancy.near_duplicates import candidate_pairs, verify_pairs
+from pipelines.text.redundancy.novelty import report_novelty as novelty_of_reports
+from pipelines.text.redundancy.phrases import repeated_phrases as phrases_of_sections
+from pipelines.text.redundancy.repetition import repetition
+from pipelines.text.redundancy.tfidf import report_similarity as similarity_of_reports
 from pipelines.warehouse import SCHEMA, SELECTED_KEYS, Warehouse
 
 # Jaccard similarity of word 5-shingles from which two sections count as near-duplicates.
 NEAR_DUPLICATE_THRESHOLD = float(os.environ.get("NEAR_DUPLICATE_THRESHOLD", "0.5"))
-SHINGLE_WORDS = 5
-NUM_PERM = 128
-MINHASH_SEED = 1
+# The MinHash LSH family of the stored fingerprints (shingles, permutations, seed, threshold).
+MINHASH_CONFIG = MinhashConfig(threshold=NEAR_DUPLICATE_THRESHOLD)
 REPETITION_FRACTIONS_IN_UNIT_RANGE = "repetition_fractions_in_unit_range"
 NEAR_DUPLICATE_PAIRS_ARE_VERIFIED = "near_duplicate_pairs_are_verified"
 # near_duplicate_sections' bookkeeping: a fingerprint of each report's band keys when last
@@ -63,8 +69,8 @@ def report_repetition(
     store = warehouse.get()
     ids = [report_id(name) for name in context.partition_keys]
     sections = read_section_texts(store, ids)
-    per_report = redundancy.repetition(report_texts(sections), ["report_id"])
-    per_section = redundancy.repetition(sections, ["report_id", "section_id"])
+    per_report = repetition(report_texts(sections), ["report_id"])
+    per_section = repetition(sections, ["report_id", "section_id"])
     store.replace_many(
         [
             ("report_repetition", per_report, "report_id", ids),
@@ -100,16 +106,10 @@ def section_fingerprints(
     store = warehouse.get()
     ids = [report_id(name) for name in context.partition_keys]
     sections = read_section_texts(store, ids)
-    bands, rows = redundancy.choose_bands(
-        NEAR_DUPLICATE_THRESHOLD, NUM_PERM, *redundancy.LSH_WEIGHTS
-    )
+    bands, rows = MINHASH_CONFIG.banding
 
     def fingerprints(chunk: pl.DataFrame) -> dict[str, pl.DataFrame]:
-        shingles = redundancy.section_shingles(chunk, k=SHINGLE_WORDS)
-        section_ids, signatures = redundancy.minhash_signatures(shingles, NUM_PERM, MINHASH_SEED)
-        band_keys = redundancy.lsh_band_keys(section_ids, signatures, bands, rows).join(
-            chunk.select("section_id", "report_id"), on="section_id"
-        )
+        shingles, band_keys = fingerprint_sections(chunk, MINHASH_CONFIG)
         return {"section_shingles": shingles, "section_band_keys": band_keys}
 
     written = store.replace_streamed(
@@ -122,7 +122,7 @@ def section_fingerprints(
             "dagster/row_count": written["section_shingles"],
             "sections": written["section_band_keys"] // bands,
             "bands_x_rows": f"{bands} x {rows}",
-            "threshold": NEAR_DUPLICATE_THRESHOLD,
+            "threshold": MINHASH_CONFIG.threshold,
         }
     )
 
@@ -147,7 +147,7 @@ def near_duplicate_sections(warehouse: WarehouseResource) -> dg.MaterializeResul
     current = store.read(
         f"SELECT report_id AS checked_report_id, bit_xor(hash(section_id, band, band_key)) "
         f"AS fingerprint FROM {SCHEMA}.section_band_keys GROUP BY report_id"
-    ).with_columns(threshold=pl.lit(NEAR_DUPLICATE_THRESHOLD))
+    ).with_columns(threshold=pl.lit(MINHASH_CONFIG.threshold))
     previous = (
         store.read(f"SELECT * FROM {SCHEMA}.{NEAR_DUPLICATE_INDEX}")
         if store.table_exists(NEAR_DUPLICATE_INDEX)
@@ -155,7 +155,7 @@ def near_duplicate_sections(warehouse: WarehouseResource) -> dg.MaterializeResul
         else None
     )
     stale: list[str] = []
-    if previous is not None and set(previous["threshold"].unique()) <= {NEAR_DUPLICATE_THRESHOLD}:
+    if previous is not None and set(previous["threshold"].unique()) <= {MINHASH_CONFIG.threshold}:
         stale = (
             pl.concat([current.join(previous, on=["checked_report_id", "fingerprint"], how="anti"),
                        previous.join(current, on="checked_report_id", how="anti")],
@@ -193,7 +193,7 @@ def _all_near_duplicate_pairs(store: Warehouse) -> tuple[pl.DataFrame, int]:
     band_keys = store.read(
         f"SELECT section_id, report_id, band, band_key FROM {SCHEMA}.section_band_keys"
     )
-    candidates = redundancy.candidate_pairs(band_keys, band_keys.select("section_id", "report_id"))
+    candidates = candidate_pairs(band_keys, band_keys.select("section_id", "report_id"))
     del band_keys  # 3M+ rows at 10,000 reports: free them before the verification
     return _verified(store, candidates), candidates.height
 
@@ -226,11 +226,11 @@ def _verified(store: Warehouse, candidates: pl.DataFrame) -> pl.DataFrame:
         f"WHERE section_id IN {SELECTED_KEYS}",
         keys=involved.to_list(),
     )
-    pairs = redundancy.verify_pairs(candidates, shingles, NEAR_DUPLICATE_THRESHOLD)
+    pairs = verify_pairs(candidates, shingles, MINHASH_CONFIG.threshold)
     return (
         pairs.join(owners.rename({"section_id": "section_id_a", "report_id": "report_id_a"}), on="section_id_a")
         .join(owners.rename({"section_id": "section_id_b", "report_id": "report_id_b"}), on="section_id_b")
-        .with_columns(pl.lit(NEAR_DUPLICATE_THRESHOLD).alias("threshold"))
+        .with_columns(pl.lit(MINHASH_CONFIG.threshold).alias("threshold"))
     )  # fmt: skip
 
 
@@ -263,13 +263,13 @@ def report_novelty(warehouse: WarehouseResource) -> dg.MaterializeResult:
         )
         .with_columns(
             pl.col("fingerprint").fill_null(0),  # a report without shingles
-            threshold=pl.lit(NEAR_DUPLICATE_THRESHOLD),
+            threshold=pl.lit(MINHASH_CONFIG.threshold),
         )
         .select("checked_report_id", "fingerprint", "arrival_rank", "threshold")
     )
     changed = _novelty_changes(store, current)
     if changed is None:
-        novelty = redundancy.report_novelty(
+        novelty = novelty_of_reports(
             store.read(f"SELECT DISTINCT report_id, shingle FROM {SCHEMA}.section_shingles"),
             arrival,
             near_duplicates=store.read(
@@ -278,7 +278,7 @@ def report_novelty(warehouse: WarehouseResource) -> dg.MaterializeResult:
             section_report=store.read(f"SELECT section_id, report_id FROM {SCHEMA}.sections"),
         )
     else:
-        fresh = redundancy.report_novelty(
+        fresh = novelty_of_reports(
             store.read(
                 f"SELECT DISTINCT report_id, shingle FROM {SCHEMA}.section_shingles WHERE shingle "
                 f"IN (SELECT shingle FROM {SCHEMA}.section_shingles WHERE report_id IN "
@@ -319,7 +319,7 @@ def _novelty_changes(store: Warehouse, current: pl.DataFrame) -> list[str] | Non
     previous = store.read(f"SELECT * FROM {SCHEMA}.{NOVELTY_INDEX}")
     if previous.join(current, on="checked_report_id", how="anti").height:
         return None  # a report was deleted: later reports lose what it had said first
-    if set(previous["threshold"].unique()) - {NEAR_DUPLICATE_THRESHOLD}:
+    if set(previous["threshold"].unique()) - {MINHASH_CONFIG.threshold}:
         return None
     same = previous.join(current, on=list(current.columns), how="semi")
     changed = current.join(same, on="checked_report_id", how="anti")
@@ -342,7 +342,7 @@ def _novelty_changes(store: Warehouse, current: pl.DataFrame) -> list[str] | Non
 def report_similarity(warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Each report's most similar reports by TF-IDF cosine, with shared near-duplicates."""
     store = warehouse.get()
-    similarity = redundancy.report_similarity(
+    similarity = similarity_of_reports(
         store.read(
             f"SELECT report_id, section_id, ordinal, plain_text FROM {SCHEMA}.sections "
             "ORDER BY report_id, ordinal"
@@ -368,7 +368,7 @@ def report_similarity(warehouse: WarehouseResource) -> dg.MaterializeResult:
 def repeated_phrases(warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Maximal phrases shared by the most reports."""
     store = warehouse.get()
-    phrases = redundancy.repeated_phrases(
+    phrases = phrases_of_sections(
         store.read(f"SELECT section_id, report_id, plain_text FROM {SCHEMA}.sections")
     )
     store.replace_tables({"repeated_phrases": phrases})
@@ -387,7 +387,7 @@ def repeated_phrases(warehouse: WarehouseResource) -> dg.MaterializeResult:
 )
 def repetition_fractions_in_unit_range(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     """Count rows where a fraction (not the compression ratio) falls outside [0, 1]."""
-    fractions = [c for c in redundancy.REPETITION_COLUMNS if c != "compression_ratio"]
+    fractions = [c for c in REPETITION_COLUMNS if c != "compression_ratio"]
     outside = " OR ".join(f"NOT ({c} BETWEEN 0 AND 1)" for c in fractions)
     bad = warehouse.get().read(
         f"SELECT 'report' AS level, report_id AS id FROM {SCHEMA}.report_repetition WHERE {outside} "
