@@ -1,7 +1,6 @@
 """Redundancy: repetition inside reports, near-duplicate sections across them, novelty."""
 
 import os
-from collections.abc import Iterator
 
 import dagster as dg
 import polars as pl
@@ -12,8 +11,16 @@ from pipelines.defs.readability import read_section_texts, report_texts
 from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.topics import read_reports
 from pipelines.reports_folder import report_id
+from pipelines.text.redundancy.chunks import report_chunks
 from pipelines.text.redundancy.fingerprints import fingerprint_sections
 from pipelines.text.redundancy.gopher import REPETITION_COLUMNS
+from pipelines.text.redundancy.incremental import (
+    INCREMENTAL_MAX_SHARE,
+    near_duplicate_index,
+    near_duplicate_plan,
+    novelty_changes,
+    novelty_index,
+)
 from pipelines.text.redundancy.minhash import MinhashConfig
 from pipelines.text.redundancy.near_duplicates import candidate_pairs, verify_pairs
 from pipelines.text.redundancy.novelty import report_novelty as novelty_of_reports
@@ -33,23 +40,9 @@ NEAR_DUPLICATE_PAIRS_ARE_VERIFIED = "near_duplicate_pairs_are_verified"
 NEAR_DUPLICATE_INDEX = "near_duplicate_index"
 # report_novelty's bookkeeping: each report's shingle fingerprint and arrival rank.
 NOVELTY_INDEX = "report_novelty_index"
-# Above this share of changed reports, near_duplicate_sections and report_novelty recompute
-# every row.
-INCREMENTAL_MAX_SHARE = 0.2
-
 
 # Reports whose sections a per-report step holds in memory at once.
 REPORTS_PER_CHUNK = 1000
-
-
-def report_chunks(sections: pl.DataFrame, reports_per_chunk: int) -> Iterator[pl.DataFrame]:
-    """The rows of `sections` split into groups of whole reports, at least one chunk."""
-    ids = sections["report_id"].unique(maintain_order=True).to_list()
-    if len(ids) <= reports_per_chunk:
-        yield sections
-        return
-    for start in range(0, len(ids), reports_per_chunk):
-        yield sections.filter(pl.col("report_id").is_in(ids[start : start + reports_per_chunk]))
 
 
 @dg.asset(
@@ -144,26 +137,20 @@ def near_duplicate_sections(warehouse: WarehouseResource) -> dg.MaterializeResul
     there is no previous state, the threshold changed, or over a fifth of the reports changed.
     """
     store = warehouse.get()
-    current = store.read(
+    fingerprints = store.read(
         f"SELECT report_id AS checked_report_id, bit_xor(hash(section_id, band, band_key)) "
         f"AS fingerprint FROM {SCHEMA}.section_band_keys GROUP BY report_id"
-    ).with_columns(threshold=pl.lit(MINHASH_CONFIG.threshold))
+    )
+    current = near_duplicate_index(fingerprints, MINHASH_CONFIG.threshold)
     previous = (
         store.read(f"SELECT * FROM {SCHEMA}.{NEAR_DUPLICATE_INDEX}")
         if store.table_exists(NEAR_DUPLICATE_INDEX)
         and store.table_exists("near_duplicate_sections")
         else None
     )
-    stale: list[str] = []
-    if previous is not None and set(previous["threshold"].unique()) <= {MINHASH_CONFIG.threshold}:
-        stale = (
-            pl.concat([current.join(previous, on=["checked_report_id", "fingerprint"], how="anti"),
-                       previous.join(current, on="checked_report_id", how="anti")],
-                      how="vertical_relaxed")["checked_report_id"].unique().to_list()
-        )  # fmt: skip
-        full = len(stale) > INCREMENTAL_MAX_SHARE * max(current.height, 1)
-    else:
-        full = True
+    full, stale = near_duplicate_plan(
+        current, previous, MINHASH_CONFIG.threshold, max_share=INCREMENTAL_MAX_SHARE
+    )
     if full:
         pairs, n_candidates = _all_near_duplicate_pairs(store)
     else:
@@ -253,21 +240,19 @@ def report_novelty(warehouse: WarehouseResource) -> dg.MaterializeResult:
     """
     store = warehouse.get()
     arrival = read_reports(store).select("report_id", "arrival_rank")
-    current = (
-        store.read(
-            f"SELECT report_id AS checked_report_id, bit_xor(hash(section_id, shingle)) "
-            f"AS fingerprint FROM {SCHEMA}.section_shingles GROUP BY report_id"
-        )
-        .join(
-            arrival.rename({"report_id": "checked_report_id"}), on="checked_report_id", how="right"
-        )
-        .with_columns(
-            pl.col("fingerprint").fill_null(0),  # a report without shingles
-            threshold=pl.lit(MINHASH_CONFIG.threshold),
-        )
-        .select("checked_report_id", "fingerprint", "arrival_rank", "threshold")
+    fingerprints = store.read(
+        f"SELECT report_id AS checked_report_id, bit_xor(hash(section_id, shingle)) "
+        f"AS fingerprint FROM {SCHEMA}.section_shingles GROUP BY report_id"
     )
-    changed = _novelty_changes(store, current)
+    current = novelty_index(fingerprints, arrival, MINHASH_CONFIG.threshold)
+    previous = (
+        store.read(f"SELECT * FROM {SCHEMA}.{NOVELTY_INDEX}")
+        if store.table_exists(NOVELTY_INDEX) and store.table_exists("report_novelty")
+        else None
+    )
+    changed = novelty_changes(
+        current, previous, MINHASH_CONFIG.threshold, max_share=INCREMENTAL_MAX_SHARE
+    )
     if changed is None:
         novelty = novelty_of_reports(
             store.read(f"SELECT DISTINCT report_id, shingle FROM {SCHEMA}.section_shingles"),
@@ -310,25 +295,6 @@ def report_novelty(warehouse: WarehouseResource) -> dg.MaterializeResult:
             ),
         }
     )
-
-
-def _novelty_changes(store: Warehouse, current: pl.DataFrame) -> list[str] | None:
-    """The reports whose novelty rows must be recomputed, or None when every row must be."""
-    if not (store.table_exists(NOVELTY_INDEX) and store.table_exists("report_novelty")):
-        return None
-    previous = store.read(f"SELECT * FROM {SCHEMA}.{NOVELTY_INDEX}")
-    if previous.join(current, on="checked_report_id", how="anti").height:
-        return None  # a report was deleted: later reports lose what it had said first
-    if set(previous["threshold"].unique()) - {MINHASH_CONFIG.threshold}:
-        return None
-    same = previous.join(current, on=list(current.columns), how="semi")
-    changed = current.join(same, on="checked_report_id", how="anti")
-    unchanged_ranks = same["arrival_rank"]
-    if changed.height > INCREMENTAL_MAX_SHARE * max(current.height, 1):
-        return None
-    if same.height and changed.height and changed["arrival_rank"].min() <= unchanged_ranks.max():
-        return None  # a changed report arrived before an unchanged one
-    return changed["checked_report_id"].to_list()
 
 
 @dg.asset(
