@@ -11,8 +11,10 @@ export REPORTS_DIR ?= $(CURDIR)/seeds
 export WAREHOUSE_DIR ?= $(CURDIR)/warehouse
 UI_HOST ?= 127.0.0.1
 UI_PORT ?= 3000
+# pytest-xdist workers: one per core (the suite waits on subprocesses as much as it computes).
+TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: help setup run test ui bench lint format clean browser
+.PHONY: help setup run test check ui bench lint format clean browser
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -31,7 +33,12 @@ run: $(INSTALLED)  ## materialize every asset on REPORTS_DIR (default seeds/) in
 test: $(INSTALLED) browser  ## lint, then the whole test suite (unit, Dagster, end-to-end, browser)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
+
+check: $(INSTALLED)  ## the inner loop: lint plus every test that needs no Dagster run, server or browser
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest -m "not pipeline" -n $(TEST_WORKERS)
 
 ui: $(INSTALLED)  ## Dagster UI + daemon on http://$(UI_HOST):$(UI_PORT), persistent instance in DAGSTER_HOME
 	$(BIN)/dg dev --host $(UI_HOST) --port $(UI_PORT)

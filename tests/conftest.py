@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -40,14 +44,29 @@ def seeds() -> Path:
     return SEEDS
 
 
-@pytest.fixture(scope="session")
-def seeds_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A warehouse built once per test session from the seeds by `reportscope run` (as `make run`)."""
-    import shutil
-    import subprocess
-    import sys
+# Fixtures that run the pipeline, a server, a browser or a kernel: a test that uses one is
+# marked `pipeline` (left out of `make check`); tests that start such processes themselves
+# carry the mark explicitly.
+PIPELINE_FIXTURES = {
+    "seeds_warehouse",
+    "project",
+    "hostile",
+    "dagster_dev",
+    "executed",
+    "db",
+    "con",
+}
 
-    root = tmp_path_factory.mktemp("seeds_build")
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs a pipeline fixture as `pipeline`."""
+    for item in items:
+        if PIPELINE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.pipeline)
+
+
+def build_seeds_warehouse(root: Path) -> Path:
+    """Run `reportscope run` (as `make run`) on a copy of the seeds under `root`."""
     reports = root / "reports"
     shutil.copytree(SEEDS, reports)
     env = {
@@ -65,3 +84,18 @@ def seeds_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return root / "warehouse"
+
+
+@pytest.fixture(scope="session")
+def seeds_warehouse(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The seeds warehouse, built once per test run and shared read-only by every worker."""
+    if worker_id == "master":  # not under xdist
+        return build_seeds_warehouse(tmp_path_factory.mktemp("seeds_build"))
+    # Under xdist every worker has its own basetemp; their common parent is shared.
+    shared = tmp_path_factory.getbasetemp().parent / "seeds_build"
+    with FileLock(str(shared) + ".lock"):
+        if not (shared / "warehouse" / "reportscope.duckdb").exists():
+            shutil.rmtree(shared, ignore_errors=True)
+            shared.mkdir()
+            build_seeds_warehouse(shared)
+    return shared / "warehouse"

@@ -205,7 +205,8 @@ def test_fingerprints_computed_two_reports_at_a_time_equal_one_pass(
 ) -> None:
     """Chunking the per-report step (for memory) changes no shingle and no band key."""
     from pipelines.defs import redundancy as assets
-    from pipelines.text import redundancy
+    from pipelines.text.redundancy.minhash import lsh_band_keys, minhash_signatures
+    from pipelines.text.redundancy.shingles import section_shingles
 
     monkeypatch.setattr(assets, "REPORTS_PER_CHUNK", 2)
     assert project.refresh().success
@@ -221,12 +222,11 @@ def test_fingerprints_computed_two_reports_at_a_time_equal_one_pass(
             "SELECT count(*), count(DISTINCT section_id) FROM corpus.section_shingles"
         ).fetchone()
     assert sections["report_id"].n_unique() == 5
-    shingles = redundancy.section_shingles(sections, k=assets.SHINGLE_WORDS)
-    ids, signatures = redundancy.minhash_signatures(shingles, assets.NUM_PERM, assets.MINHASH_SEED)
-    bands, rows = redundancy.choose_bands(
-        assets.NEAR_DUPLICATE_THRESHOLD, assets.NUM_PERM, *redundancy.LSH_WEIGHTS
-    )
-    expected = redundancy.lsh_band_keys(ids, signatures, bands, rows)
+    config = assets.MINHASH_CONFIG
+    shingles = section_shingles(sections, k=config.shingle_words)
+    ids, signatures = minhash_signatures(shingles, config.num_perm, config.seed)
+    bands, rows = config.banding
+    expected = lsh_band_keys(ids, signatures, bands, rows)
     order = ["section_id", "band"]
     assert landed.sort(order).equals(expected.sort(order).select(landed.columns))
     assert landed_shingles == (shingles.height, shingles["section_id"].n_unique())

@@ -1,29 +1,35 @@
-"""Tests of pipelines.text.redundancy: Gopher measures, shingles, MinHash LSH, novelty, phrases."""
+"""Tests of pipelines.text.redundancy: shingles, MinHash LSH, pairs, novelty, phrases, TF-IDF."""
 
 from __future__ import annotations
 
-import random
 import re
-import zlib
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from pipelines.text import redundancy as r
-from pipelines.text.tokens import WORD_PATTERN
+from pipelines.text.redundancy.hashing import stable_word_hash
+from pipelines.text.redundancy.minhash import (
+    LSH_WEIGHTS,
+    MinhashConfig,
+    choose_bands,
+    lsh_band_keys,
+    minhash_signatures,
+)
+from pipelines.text.redundancy.near_duplicates import (
+    candidate_pairs,
+    exact_all_pairs,
+    near_duplicate_pairs,
+    verify_pairs,
+)
+from pipelines.text.redundancy.novelty import report_novelty
+from pipelines.text.redundancy.phrases import repeated_phrases
+from pipelines.text.redundancy.shingles import section_shingles
+from pipelines.text.redundancy.tfidf import report_similarity
 
 SEED_004 = Path(__file__).resolve().parents[1] / "seeds" / "004_c37010fbd4496169.txt"
 MASK = (1 << 64) - 1
-
-
-def measures(text: str) -> dict[str, float]:
-    """repetition() of a single text, as a dict."""
-    frame = pl.DataFrame({"id": [0], "plain_text": [text]})
-    return r.repetition(frame, ["id"]).drop("id").row(0, named=True)
 
 
 def sections_frame(report_id: str, texts: list[str], prefix: str) -> pl.DataFrame:
@@ -46,115 +52,6 @@ def seed_paragraphs() -> list[str]:
     return [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
 
 
-# --- 1. Gopher repetition ---------------------------------------------------------------------
-
-
-def test_duplicate_lines_hand_computed() -> None:
-    """Three lines, the second repeats the first."""
-    m = measures("hello world\nhello world\nbye")
-    # len = 11 + 1 + 11 + 1 + 3 = 27; lines: 1 duplicate of 3, with 11 chars → 1/3 and 11/27.
-    assert m["dup_line_frac"] == pytest.approx(1 / 3)
-    assert m["dup_line_char_frac"] == pytest.approx(11 / 27)
-    # One paragraph only (no blank line) → no duplicate paragraph.
-    assert m["dup_para_frac"] == 0.0
-    assert m["dup_para_char_frac"] == 0.0
-
-
-def test_duplicate_paragraphs_hand_computed() -> None:
-    """Three paragraphs, the third repeats the first."""
-    m = measures("alpha beta\n\ngamma\n\nalpha beta")
-    # len = 10 + 2 + 5 + 2 + 10 = 29; paragraphs (split on \n{2,}): 1 duplicate of 3,
-    # 10 chars → 1/3 and 10/29; lines (split on \n+) are the same three pieces.
-    assert m["dup_para_frac"] == pytest.approx(1 / 3)
-    assert m["dup_para_char_frac"] == pytest.approx(10 / 29)
-    assert m["dup_line_frac"] == pytest.approx(1 / 3)
-    assert m["dup_line_char_frac"] == pytest.approx(10 / 29)
-
-
-def test_top_ngrams_hand_computed() -> None:
-    """Top 2/3/4-gram character fractions of 'the cat the cat the dog'."""
-    m = measures("the cat the cat the dog")
-    # len 23. 2-grams: "the cat" ×2, "cat the" ×2, "the dog" ×1 → top "the cat": 7 × 2 = 14.
-    assert m["top_2gram_char_frac"] == pytest.approx(14 / 23)
-    # 3-grams: "the cat the" ×2 (11 chars) → 22 / 23.
-    assert m["top_3gram_char_frac"] == pytest.approx(22 / 23)
-    # 4-grams all once → the first, "the cat the cat" (15 chars) × 1 → 15 / 23.
-    assert m["top_4gram_char_frac"] == pytest.approx(15 / 23)
-    # 6 words: no 5-gram repeats.
-    assert m["dup_5gram_char_frac"] == 0.0
-
-
-def test_top_ngram_tie_goes_to_first_seen() -> None:
-    """Counter.most_common(1) keeps the first of tied n-grams, not the longest."""
-    m = measures("a bbb cc a bbb cc")
-    # len 17. "a bbb" ×2 (5 chars) and "bbb cc" ×2 (6 chars) tie; "a bbb" came first → 10/17.
-    assert m["top_2gram_char_frac"] == pytest.approx(10 / 17)
-
-
-def test_duplicate_ngram_walk_hand_computed() -> None:
-    """datatrove's walk counts a repeated n-gram's chars and skips n words ahead."""
-    m = measures("a b c d e a b c d e")
-    # len 19; 5-grams ("".join): abcde, bcdea, cdeab, deabc, eabcd, abcde ← seen: +5 chars.
-    assert m["dup_5gram_char_frac"] == pytest.approx(5 / 19)
-    assert m["dup_6gram_char_frac"] == 0.0  # the five 6-grams are all distinct
-    m = measures("a a a a a a a")
-    # len 13, 7 words. idx 0 "aaaaa" new; idx 1 seen → +5, jump to idx 6 > 7-5 → stop: 5/13
-    # (counting every later occurrence instead would give 10/13).
-    assert m["dup_5gram_char_frac"] == pytest.approx(5 / 13)
-    # 2-grams "a a" ×6 of 3 chars = 18 > 13: clipped to 1.
-    assert m["top_2gram_char_frac"] == 1.0
-
-
-def test_duplicate_ngram_uses_joined_strings() -> None:
-    """n-grams compare as "".join(words), as datatrove does: "ab c" equals "a bc"."""
-    words = ["ab", "c", "d", "e", "f", "a", "bc", "d", "e", "f"]
-    text = " ".join(words)  # 12 letters + 9 spaces = 21; 5-grams 0 and 5 are both "abcdef"
-    assert r.find_all_duplicate(words, 5) == 6
-    assert measures(text)["dup_5gram_char_frac"] == pytest.approx(6 / 21)  # +6 chars
-
-
-def test_compression_ratio() -> None:
-    """Compressed / raw bytes: lower for repetitive text, above 1 for tiny text, 0 if empty."""
-    raw = b"abc abc abc abc abc abc abc abc"
-    assert r.compression_ratio(raw.decode()) == len(zlib.compress(raw, 9)) / len(raw)
-    assert r.compression_ratio("hi") > 1.0
-    assert r.compression_ratio("") == 0.0
-    assert (
-        measures("word " * 200)["compression_ratio"]
-        < measures(SEED_004.read_text())["compression_ratio"]
-    )
-
-
-def test_empty_and_null_text_are_zeros() -> None:
-    """Empty or null text → every measure 0, never NaN."""
-    frame = pl.DataFrame({"id": [1, 2], "plain_text": ["", None]})
-    out = r.repetition(frame, ["id"])
-    assert out.columns == ["id", *r.REPETITION_COLUMNS]
-    assert out.drop("id").to_numpy().tolist() == [[0.0] * len(r.REPETITION_COLUMNS)] * 2
-
-
-def test_vectorized_repetition_equals_reference() -> None:
-    """repetition() == the per-text reference on random texts full of ties and overlaps."""
-    rng = random.Random(7)
-    vocab = ["a", "b", "ab", "c", "bc", "the", "cat", "é", "x-y", "don't", "Ab"]
-    seps = [" ", " ", " ", "\n", "\n\n", ", "]
-    texts = ["", "\n\n", "a a a a a", "ab c a bc ab c a bc ab c a bc"]
-    for _ in range(400):
-        texts.append(
-            "".join(rng.choice(vocab) + rng.choice(seps) for _ in range(rng.randint(0, 40)))
-        )
-    frame = pl.DataFrame({"id": range(len(texts)), "plain_text": texts})
-    fast = r.repetition(frame, ["id"])
-    words = frame.select(pl.col("plain_text").str.extract_all(WORD_PATTERN))["plain_text"]
-    reference = pl.DataFrame(
-        [r.repetition_measures(t, w or []) for t, w in zip(texts, words.to_list(), strict=True)]
-    )
-    for column in r.REPETITION_COLUMNS:
-        np.testing.assert_allclose(fast[column].to_numpy(), reference[column].to_numpy())
-        assert fast[column].min() >= 0.0
-    assert (reference["dup_5gram_char_frac"] > 0).sum() > 0  # the walk was exercised
-
-
 # --- 2. Stable shingles -----------------------------------------------------------------------
 
 
@@ -169,7 +66,7 @@ def _splitmix64(x: int) -> int:
 
 def test_shingle_hashes_are_stable() -> None:
     """Hard-coded values: blake2b word hashes, polynomial combine, splitmix64."""
-    assert r.stable_word_hash("fox") == 13218999603221225746
+    assert stable_word_hash("fox") == 13218999603221225746
     frame = pl.DataFrame(
         {
             "section_id": ["s1", "s2"],
@@ -177,7 +74,7 @@ def test_shingle_hashes_are_stable() -> None:
             "plain_text": ["The quick brown fox jumps over the lazy dog", "Hello, world"],
         }
     )
-    first = r.section_shingles(frame)
+    first = section_shingles(frame)
     assert first["shingle"].dtype == pl.UInt64
     assert first["shingle"].to_list() == [
         12327514169205513661,  # the quick brown fox jumps
@@ -190,9 +87,9 @@ def test_shingle_hashes_are_stable() -> None:
     # The same formula in plain Python ints: h = ((w0*M + w1)*M + ...) mod 2^64, splitmix64.
     h = 0
     for word in ["the", "quick", "brown", "fox", "jumps"]:
-        h = (h * 0x9E3779B97F4A7C15 + r.stable_word_hash(word)) & MASK
+        h = (h * 0x9E3779B97F4A7C15 + stable_word_hash(word)) & MASK
     assert _splitmix64(h) == 12327514169205513661
-    assert r.section_shingles(frame).equals(first)
+    assert section_shingles(frame).equals(first)
 
 
 def test_shingles_distinct_per_section_and_short_sections_kept() -> None:
@@ -204,7 +101,7 @@ def test_shingles_distinct_per_section_and_short_sections_kept() -> None:
             "plain_text": ["x y z w v x y z w v", "solo", "  "],
         }
     )
-    shingles = r.section_shingles(frame)
+    shingles = section_shingles(frame)
     # "x y z w v x y z w v": 6 windows, distinct ones: xyzwv, yzwvx, zwvxy, wvxyz, vxyzw.
     assert shingles.filter(pl.col("section_id") == "a").height == 5
     assert shingles.filter(pl.col("section_id") == "b").height == 1
@@ -221,19 +118,19 @@ def copied_seed() -> tuple[pl.DataFrame, pl.DataFrame]:
     sections = pl.concat(
         [sections_frame("A", paragraphs, "a"), sections_frame("B", paragraphs, "b")]
     )
-    return sections, r.section_shingles(sections)
+    return sections, section_shingles(sections)
 
 
 def test_lsh_finds_every_copied_paragraph_with_jaccard_one() -> None:
     """Each paragraph of seed 004 and its copy under another report: found, Jaccard 1.0."""
     sections, shingles = copied_seed()
     section_report = sections.select("section_id", "report_id")
-    bands, rows = r.choose_bands(0.5, 128)
-    ids, signatures = r.minhash_signatures(shingles, 128)
+    bands, rows = choose_bands(0.5, 128)
+    ids, signatures = minhash_signatures(shingles, 128)
     assert signatures.shape == (sections.height, 128)
-    keys = r.lsh_band_keys(ids, signatures, bands, rows)
+    keys = lsh_band_keys(ids, signatures, bands, rows)
     assert keys.schema == {"section_id": pl.String, "band": pl.Int32, "band_key": pl.UInt64}
-    verified = r.verify_pairs(r.candidate_pairs(keys, section_report), shingles, 0.5)
+    verified = verify_pairs(candidate_pairs(keys, section_report), shingles, 0.5)
     n = len(seed_paragraphs())
     expected = {(f"a{i:03d}", f"b{i:03d}") for i in range(n)}
     diagonal = verified.filter(
@@ -242,7 +139,7 @@ def test_lsh_finds_every_copied_paragraph_with_jaccard_one() -> None:
     assert set(diagonal.select("section_id_a", "section_id_b").iter_rows()) == expected
     assert diagonal["jaccard"].to_list() == [1.0] * n
     assert diagonal["containment_a_in_b"].to_list() == [1.0] * n
-    exact = r.exact_all_pairs(shingles, section_report, 0.5)
+    exact = exact_all_pairs(shingles, section_report, 0.5)
     assert exact.equals(verified)  # recall 1 here
 
 
@@ -252,10 +149,10 @@ def test_candidates_never_pair_sections_of_one_report() -> None:
     sections = pl.concat(
         [sections_frame("R1", [text, text], "x"), sections_frame("R2", [text], "y")]
     )
-    shingles = r.section_shingles(sections)
-    ids, signatures = r.minhash_signatures(shingles, 64)
-    keys = r.lsh_band_keys(ids, signatures, 16, 4)
-    candidates = r.candidate_pairs(keys, sections.select("section_id", "report_id"))
+    shingles = section_shingles(sections)
+    ids, signatures = minhash_signatures(shingles, 64)
+    keys = lsh_band_keys(ids, signatures, 16, 4)
+    candidates = candidate_pairs(keys, sections.select("section_id", "report_id"))
     assert set(candidates.iter_rows()) == {("x000", "y000"), ("x001", "y000")}
     reports = dict(sections.select("section_id", "report_id").iter_rows())
     assert all(reports[a] != reports[b] and a < b for a, b in candidates.iter_rows())
@@ -270,12 +167,12 @@ def test_verify_pairs_hand_computed() -> None:
         }
     )
     pairs = pl.DataFrame({"section_id_a": ["a"], "section_id_b": ["b"]})
-    row = r.verify_pairs(pairs, shingles, 0.0).row(0, named=True)
+    row = verify_pairs(pairs, shingles, 0.0).row(0, named=True)
     # Jaccard 2/5, containment of A in B 2/4, of B in A 2/3.
     assert row["jaccard"] == pytest.approx(0.4)
     assert row["containment_a_in_b"] == pytest.approx(0.5)
     assert row["containment_b_in_a"] == pytest.approx(2 / 3)
-    assert r.verify_pairs(pairs, shingles, 0.41).height == 0
+    assert verify_pairs(pairs, shingles, 0.41).height == 0
 
 
 def test_signatures_and_bands_match_datasketch() -> None:
@@ -295,7 +192,7 @@ def test_signatures_and_bands_match_datasketch() -> None:
         return (x ^ (x >> 32)) & 0xFFFFFFFF
 
     for scheme in ("affine32", "legacy"):
-        ids, signatures = r.minhash_signatures(shingles, 64, seed=5, scheme=scheme)
+        ids, signatures = minhash_signatures(shingles, 64, seed=5, scheme=scheme)
         for row, (_, chunk) in enumerate([("s", values[:120]), ("t", values[120:])]):
             minhash = datasketch.MinHash(num_perm=64, seed=5, scheme=scheme, hashfunc=fold)
             minhash.update_batch([int(v).to_bytes(8, "little") for v in chunk])
@@ -303,10 +200,16 @@ def test_signatures_and_bands_match_datasketch() -> None:
         assert ids == ["s", "t"]
     for num_perm in (32, 128):
         for threshold in (0.3, 0.5, 0.8):
-            for weights in ((0.5, 0.5), r.LSH_WEIGHTS):
-                assert r.choose_bands(threshold, num_perm, *weights) == _optimal_param(
+            for weights in ((0.5, 0.5), LSH_WEIGHTS):
+                assert choose_bands(threshold, num_perm, *weights) == _optimal_param(
                     threshold, num_perm, *weights
                 )
+
+
+def test_minhash_config_banding_is_the_pipeline_choice() -> None:
+    """The default family bands as choose_bands with LSH_WEIGHTS: 32 bands x 4 rows at 0.5."""
+    assert MinhashConfig().banding == choose_bands(0.5, 128, *LSH_WEIGHTS) == (32, 4)
+    assert MinhashConfig(threshold=0.8, num_perm=64).banding == choose_bands(0.8, 64, *LSH_WEIGHTS)
 
 
 def test_benchmark_pairs_agree_with_datasketch() -> None:
@@ -318,10 +221,11 @@ def test_benchmark_pairs_agree_with_datasketch() -> None:
         synthetic_sections,
     )
 
-    shingles = r.section_shingles(synthetic_sections(400, seed=3))
-    result = compare_with_datasketch(shingles, threshold=0.5, num_perm=64)
+    shingles = section_shingles(synthetic_sections(400, seed=3))
+    config = MinhashConfig(threshold=0.5, num_perm=64)
+    result = compare_with_datasketch(shingles, config)
     assert result["pairs_ours"] == result["pairs_datasketch"] == result["pairs_in_both"] > 0
-    recall = lsh_recall(shingles, threshold=0.5, num_perm=64, sample_reports=None)
+    recall = lsh_recall(shingles, config, sample_reports=None)
     assert recall["pairs_exact"] > 0
     assert recall["recall"] >= 0.9
 
@@ -343,10 +247,10 @@ def test_novelty_copy_is_zero_disjoint_is_one() -> None:
             sections_frame("C", other, "c"),
         ]
     )
-    shingles = r.section_shingles(sections)
-    pairs = r.near_duplicate_pairs(shingles, threshold=0.8)
+    shingles = section_shingles(sections)
+    pairs = near_duplicate_pairs(shingles, threshold=0.8)
     arrival = pl.DataFrame({"report_id": ["A", "B", "C"], "arrival_rank": [1, 2, 3]})
-    out = r.report_novelty(shingles, arrival, pairs, sections.select("section_id", "report_id"))
+    out = report_novelty(shingles, arrival, pairs, sections.select("section_id", "report_id"))
     rows = {row["report_id"]: row for row in out.iter_rows(named=True)}
     assert rows["A"]["novelty"] == 1.0 and rows["A"]["section_share_seen"] == 0.0
     assert rows["B"]["novelty"] == 0.0
@@ -355,7 +259,7 @@ def test_novelty_copy_is_zero_disjoint_is_one() -> None:
     assert rows["C"]["novelty"] == 1.0 and rows["C"]["section_share_seen"] == 0.0
     # Reversed arrival: B is now the original and A the copy.
     arrival = pl.DataFrame({"report_id": ["A", "B", "C"], "arrival_rank": [2, 1, 3]})
-    out = r.report_novelty(shingles.select("report_id", "shingle"), arrival)
+    out = report_novelty(shingles.select("report_id", "shingle"), arrival)
     assert dict(out.select("report_id", "novelty").iter_rows()) == {"A": 0.0, "B": 1.0, "C": 1.0}
     assert out["section_share_seen"].null_count() == 3  # no pairs given
 
@@ -373,7 +277,7 @@ def test_repeated_phrases_finds_planted_phrase() -> None:
         # A stopword-only phrase in every report must never be reported.
         words += ["of", "the", "and", "of", "the", f"r{i}end"]
         frames.append(sections_frame(f"R{i}", [" ".join(words)], f"s{i}"))
-    phrases = r.repeated_phrases(pl.concat(frames))
+    phrases = repeated_phrases(pl.concat(frames))
     assert phrases.columns == [
         "phrase",
         "n",
@@ -397,8 +301,8 @@ def test_repeated_phrases_accepts_word_frame() -> None:
         [sections_frame(f"R{i}", ["alpha beta gamma delta " + f"x{i}"], f"s{i}") for i in range(3)]
     )
     words = word_frame(sections, ["section_id", "report_id"])
-    assert r.repeated_phrases(words).equals(r.repeated_phrases(sections))
-    assert r.repeated_phrases(sections)["phrase"].to_list() == ["alpha beta gamma delta"]
+    assert repeated_phrases(words).equals(repeated_phrases(sections))
+    assert repeated_phrases(sections)["phrase"].to_list() == ["alpha beta gamma delta"]
 
 
 # --- 6. TF-IDF similarity ---------------------------------------------------------------------
@@ -416,8 +320,8 @@ def test_report_similarity_pairs_near_copies() -> None:
             sections_frame("C", unrelated, "c"),
         ]
     )
-    pairs = r.near_duplicate_pairs(r.section_shingles(sections), threshold=0.5)
-    out = r.report_similarity(sections, top_k=2, min_cosine=0.2, near_duplicates=pairs)
+    pairs = near_duplicate_pairs(section_shingles(sections), threshold=0.5)
+    out = report_similarity(sections, top_k=2, min_cosine=0.2, near_duplicates=pairs)
     assert out.columns == ["report_id_a", "report_id_b", "cosine", "n_near_duplicate_sections"]
     top = out.row(0, named=True)
     assert (top["report_id_a"], top["report_id_b"]) == ("A", "B")
@@ -432,20 +336,12 @@ def test_report_similarity_split_product_is_exact() -> None:
     from pipelines.bench.minhash_bench import synthetic_sections
 
     sections = synthetic_sections(300, seed=1)
-    split = r.report_similarity(sections, top_k=3, min_cosine=0.0, dense_terms=64)
-    sparse = r.report_similarity(sections, top_k=3, min_cosine=0.0, dense_terms=0)
+    split = report_similarity(sections, top_k=3, min_cosine=0.0, dense_terms=64)
+    sparse = report_similarity(sections, top_k=3, min_cosine=0.0, dense_terms=0)
     assert split.select("report_id_a", "report_id_b").equals(
         sparse.select("report_id_a", "report_id_b")
     )
     np.testing.assert_allclose(split["cosine"].to_numpy(), sparse["cosine"].to_numpy(), atol=1e-5)
-
-
-@settings(max_examples=400, deadline=None)
-@given(st.text(alphabet="ab \n", max_size=40))
-def test_line_and_paragraph_splits_equal_datatroves_regex_splits(text: str) -> None:
-    """The str.split fast paths give exactly datatrove's re.split lines and paragraphs."""
-    assert r.split_lines(text) == re.split(r"\n+", text)
-    assert r.split_paragraphs(text.strip()) == re.split(r"\n{2,}", text.strip())
 
 
 def test_novelty_counts_equal_a_plain_group_by_reference() -> None:
@@ -461,7 +357,7 @@ def test_novelty_counts_equal_a_plain_group_by_reference() -> None:
     ranks = pl.DataFrame(
         {"report_id": [f"r{i}" for i in range(40)], "arrival_rank": rng.integers(1, 25, 40)}
     )
-    got = r.report_novelty(shingles, ranks)
+    got = report_novelty(shingles, ranks)
     reference = (
         shingles.join(ranks, on="report_id")
         .unique(["report_id", "shingle"])
@@ -477,16 +373,3 @@ def test_novelty_counts_equal_a_plain_group_by_reference() -> None:
     assert joined["n_shingles"].to_list() == joined["n_shingles_right"].to_list()
     assert joined["n_shingles_seen"].to_list() == joined["seen"].to_list()
     assert joined["n_shingles_seen"].sum() > 0
-
-
-def test_top_ngram_fractions_without_any_repeat_in_the_batch_equal_datatrove() -> None:
-    """No n-gram repeats anywhere: each text's top n-gram is its first, counted once."""
-    texts = ["alpha beta gamma delta epsilon zeta", "one two three four five"]
-    got = r.repetition(pl.DataFrame({"id": [0, 1], "plain_text": texts}), ["id"])
-    for i, text in enumerate(texts):
-        words = text.split()
-        reference = r.repetition_measures(text, words)
-        for n in (2, 3, 4):
-            expected = len(" ".join(words[:n])) / len(text)
-            assert reference[f"top_{n}gram_char_frac"] == pytest.approx(expected)
-            assert got[f"top_{n}gram_char_frac"][i] == pytest.approx(expected), (i, n)

@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipelines.defs.redundancy import report_chunks
+from pipelines.text.redundancy.chunks import report_chunks
 from pipelines.warehouse import SCHEMA, Warehouse
 
 

@@ -14,18 +14,23 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
-from pipelines.text.redundancy import (
+from pipelines.text.redundancy.minhash import (
     LSH_WEIGHTS,
-    candidate_pairs,
+    MinhashConfig,
     choose_bands,
-    exact_all_pairs,
     lsh_band_keys,
     minhash_signatures,
-    near_duplicate_pairs,
-    section_shingles,
 )
+from pipelines.text.redundancy.near_duplicates import (
+    candidate_pairs,
+    exact_all_pairs,
+    near_duplicate_pairs,
+)
+from pipelines.text.redundancy.shingles import section_shingles
 
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
+# The MinHash LSH family benchmarked: the pipeline's at the default threshold (0.5).
+DEFAULT_CONFIG = MinhashConfig()
 
 
 def synthetic_sections(
@@ -114,16 +119,15 @@ def _ours(
 
 def compare_with_datasketch(
     shingles: pl.DataFrame,
-    threshold: float = 0.5,
-    num_perm: int = 128,
-    seed: int = 1,
+    config: MinhashConfig = DEFAULT_CONFIG,
     hashfunc: Literal["fold", "sha1"] = "fold",
     weights: tuple[float, float] = LSH_WEIGHTS,
 ) -> dict[str, Any]:
     """Time ours (signatures + band keys + candidates) vs datasketch (bulk + LSH insert + query).
 
-    Same num_perm, seed, scheme ("affine32") and (bands, rows) = `choose_bands(threshold,
-    num_perm, *weights)` on both sides (section -> report mapping built before timing). datasketch is fed each section's shingles as 8-byte little-endian
+    Same `config` num_perm, seed, scheme ("affine32") and (bands, rows) = `choose_bands(
+    config.threshold, config.num_perm, *weights)` on both sides (section -> report mapping
+    built before timing). datasketch is fed each section's shingles as 8-byte little-endian
     uint64 bytes; `hashfunc="fold"` hashes them with our 32-bit fold, so both produce
     IDENTICAL signatures and the candidate pairs must match exactly; `"sha1"` uses datasketch's
     default sha1_hash32 (slower for datasketch, different signatures). Building the bytes lists
@@ -131,6 +135,7 @@ def compare_with_datasketch(
     """
     from datasketch import MinHash, MinHashLSH
 
+    threshold, num_perm, seed = config.threshold, config.num_perm, config.seed
     bands, rows = choose_bands(threshold, num_perm, *weights)
     section_report = shingles.select("section_id", "report_id").unique()
     start = time.perf_counter()
@@ -189,8 +194,7 @@ def _fold_bytes(data: bytes) -> int:
 
 def lsh_recall(
     shingles: pl.DataFrame,
-    threshold: float = 0.5,
-    num_perm: int = 128,
+    config: MinhashConfig = DEFAULT_CONFIG,
     sample_reports: int | None = 300,
     seed: int = 0,
     weights: tuple[float, float] = LSH_WEIGHTS,
@@ -202,10 +206,12 @@ def lsh_recall(
     sample = shingles.join(reports, on="report_id", how="semi")
     section_report = sample.select("section_id", "report_id").unique()
     start = time.perf_counter()
-    found = near_duplicate_pairs(sample, threshold, num_perm, weights=weights)
+    found = near_duplicate_pairs(
+        sample, config.threshold, config.num_perm, config.seed, weights=weights
+    )
     lsh_s = time.perf_counter() - start
     start = time.perf_counter()
-    exact = exact_all_pairs(sample, section_report, threshold)
+    exact = exact_all_pairs(sample, section_report, config.threshold)
     exact_s = time.perf_counter() - start
     hits = exact.join(found, on=["section_id_a", "section_id_b"], how="semi").height
     return {
@@ -224,7 +230,7 @@ def main(n_sections: int = 20_000) -> None:
     """Build the synthetic corpus and print the comparison and recall numbers."""
     start = time.perf_counter()
     sections = synthetic_sections(n_sections)
-    shingles = section_shingles(sections)
+    shingles = section_shingles(sections, k=DEFAULT_CONFIG.shingle_words)
     print(
         f"corpus: {sections.height} sections, {shingles.height} shingles, "
         f"{time.perf_counter() - start:.1f}s to build and shingle"

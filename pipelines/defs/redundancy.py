@@ -1,24 +1,34 @@
 """Redundancy: repetition inside reports, near-duplicate sections across them, novelty."""
 
-import os
-from collections.abc import Iterator
-
 import dagster as dg
 import polars as pl
 
 from pipelines.asset_metadata import markdown_preview
+from pipelines.asset_specs import corpus_asset, report_asset
 from pipelines.corpus_reads import read_reports, read_section_texts, report_texts
-from pipelines.partitions import reports_partitions, single_run
 from pipelines.reports_folder import report_id
 from pipelines.resources import WarehouseResource
-from pipelines.text import redundancy
+from pipelines.settings import Settings
+from pipelines.text.redundancy.chunks import report_chunks
+from pipelines.text.redundancy.fingerprints import fingerprint_sections
+from pipelines.text.redundancy.incremental import (
+    INCREMENTAL_MAX_SHARE,
+    near_duplicate_index,
+    near_duplicate_plan,
+    novelty_changes,
+    novelty_index,
+)
+from pipelines.text.redundancy.minhash import MinhashConfig
+from pipelines.text.redundancy.near_duplicates import candidate_pairs, verify_pairs
+from pipelines.text.redundancy.novelty import report_novelty as novelty_of_reports
+from pipelines.text.redundancy.phrases import repeated_phrases as phrases_of_sections
+from pipelines.text.redundancy.repetition import repetition
+from pipelines.text.redundancy.tfidf import report_similarity as similarity_of_reports
 from pipelines.warehouse import SCHEMA, SELECTED_KEYS, Warehouse
 
-# Jaccard similarity of word 5-shingles from which two sections count as near-duplicates.
-NEAR_DUPLICATE_THRESHOLD = float(os.environ.get("NEAR_DUPLICATE_THRESHOLD", "0.5"))
-SHINGLE_WORDS = 5
-NUM_PERM = 128
-MINHASH_SEED = 1
+# The MinHash LSH family of the stored fingerprints (shingles, permutations, seed), with the
+# Jaccard of word 5-shingles from which two sections are near-duplicates (settings.py).
+MINHASH_CONFIG = MinhashConfig(threshold=Settings.from_env().near_duplicate_threshold)
 REPETITION_FRACTIONS_IN_UNIT_RANGE = "repetition_fractions_in_unit_range"
 NEAR_DUPLICATE_PAIRS_ARE_VERIFIED = "near_duplicate_pairs_are_verified"
 # near_duplicate_sections' bookkeeping: a fingerprint of each report's band keys when last
@@ -26,32 +36,14 @@ NEAR_DUPLICATE_PAIRS_ARE_VERIFIED = "near_duplicate_pairs_are_verified"
 NEAR_DUPLICATE_INDEX = "near_duplicate_index"
 # report_novelty's bookkeeping: each report's shingle fingerprint and arrival rank.
 NOVELTY_INDEX = "report_novelty_index"
-# Above this share of changed reports, near_duplicate_sections and report_novelty recompute
-# every row.
-INCREMENTAL_MAX_SHARE = 0.2
-
 
 # Reports whose sections a per-report step holds in memory at once.
 REPORTS_PER_CHUNK = 1000
 
 
-def report_chunks(sections: pl.DataFrame, reports_per_chunk: int) -> Iterator[pl.DataFrame]:
-    """The rows of `sections` split into groups of whole reports, at least one chunk."""
-    ids = sections["report_id"].unique(maintain_order=True).to_list()
-    if len(ids) <= reports_per_chunk:
-        yield sections
-        return
-    for start in range(0, len(ids), reports_per_chunk):
-        yield sections.filter(pl.col("report_id").is_in(ids[start : start + reports_per_chunk]))
-
-
-@dg.asset(
+@report_asset(
+    group="redundancy",
     deps=["sections"],
-    partitions_def=reports_partitions,
-    backfill_policy=single_run,
-    group_name="redundancy",
-    kinds={"polars", "duckdb"},
-    tags={"scope": "report"},
     description="How much each report (and section) repeats itself: Gopher repetition "
     "fractions (Rae et al. 2021, Table A1) and the zlib compression ratio, as continuous values.",
 )
@@ -62,8 +54,8 @@ def report_repetition(
     store = warehouse.get()
     ids = [report_id(name) for name in context.partition_keys]
     sections = read_section_texts(store, ids)
-    per_report = redundancy.repetition(report_texts(sections), ["report_id"])
-    per_section = redundancy.repetition(sections, ["report_id", "section_id"])
+    per_report = repetition(report_texts(sections), ["report_id"])
+    per_section = repetition(sections, ["report_id", "section_id"])
     store.replace_many(
         [
             ("report_repetition", per_report, "report_id", ids),
@@ -82,13 +74,10 @@ def report_repetition(
     )
 
 
-@dg.asset(
+@report_asset(
+    group="redundancy",
     deps=["sections"],
-    partitions_def=reports_partitions,
-    backfill_policy=single_run,
-    group_name="redundancy",
-    kinds={"numpy", "duckdb"},
-    tags={"scope": "report"},
+    kinds=frozenset({"numpy", "duckdb"}),
     description="The stored index new reports are compared against: each section's word "
     "5-shingles (stable hashes), MinHash signature and LSH band keys.",
 )
@@ -99,16 +88,10 @@ def section_fingerprints(
     store = warehouse.get()
     ids = [report_id(name) for name in context.partition_keys]
     sections = read_section_texts(store, ids)
-    bands, rows = redundancy.choose_bands(
-        NEAR_DUPLICATE_THRESHOLD, NUM_PERM, *redundancy.LSH_WEIGHTS
-    )
+    bands, rows = MINHASH_CONFIG.banding
 
     def fingerprints(chunk: pl.DataFrame) -> dict[str, pl.DataFrame]:
-        shingles = redundancy.section_shingles(chunk, k=SHINGLE_WORDS)
-        section_ids, signatures = redundancy.minhash_signatures(shingles, NUM_PERM, MINHASH_SEED)
-        band_keys = redundancy.lsh_band_keys(section_ids, signatures, bands, rows).join(
-            chunk.select("section_id", "report_id"), on="section_id"
-        )
+        shingles, band_keys = fingerprint_sections(chunk, MINHASH_CONFIG)
         return {"section_shingles": shingles, "section_band_keys": band_keys}
 
     written = store.replace_streamed(
@@ -121,16 +104,14 @@ def section_fingerprints(
             "dagster/row_count": written["section_shingles"],
             "sections": written["section_band_keys"] // bands,
             "bands_x_rows": f"{bands} x {rows}",
-            "threshold": NEAR_DUPLICATE_THRESHOLD,
+            "threshold": MINHASH_CONFIG.threshold,
         }
     )
 
 
-@dg.asset(
+@corpus_asset(
+    group="redundancy",
     deps=["section_fingerprints", "report_inventory"],
-    group_name="redundancy",
-    kinds={"polars", "duckdb"},
-    tags={"scope": "corpus"},
     description="Pairs of sections from different reports whose word-shingle Jaccard "
     "similarity reaches the threshold (NEAR_DUPLICATE_THRESHOLD, default 0.5): LSH "
     "candidates from the stored band keys, each verified by exact Jaccard.",
@@ -143,26 +124,20 @@ def near_duplicate_sections(warehouse: WarehouseResource) -> dg.MaterializeResul
     there is no previous state, the threshold changed, or over a fifth of the reports changed.
     """
     store = warehouse.get()
-    current = store.read(
+    fingerprints = store.read(
         f"SELECT report_id AS checked_report_id, bit_xor(hash(section_id, band, band_key)) "
         f"AS fingerprint FROM {SCHEMA}.section_band_keys GROUP BY report_id"
-    ).with_columns(threshold=pl.lit(NEAR_DUPLICATE_THRESHOLD))
+    )
+    current = near_duplicate_index(fingerprints, MINHASH_CONFIG.threshold)
     previous = (
         store.read(f"SELECT * FROM {SCHEMA}.{NEAR_DUPLICATE_INDEX}")
         if store.table_exists(NEAR_DUPLICATE_INDEX)
         and store.table_exists("near_duplicate_sections")
         else None
     )
-    stale: list[str] = []
-    if previous is not None and set(previous["threshold"].unique()) <= {NEAR_DUPLICATE_THRESHOLD}:
-        stale = (
-            pl.concat([current.join(previous, on=["checked_report_id", "fingerprint"], how="anti"),
-                       previous.join(current, on="checked_report_id", how="anti")],
-                      how="vertical_relaxed")["checked_report_id"].unique().to_list()
-        )  # fmt: skip
-        full = len(stale) > INCREMENTAL_MAX_SHARE * max(current.height, 1)
-    else:
-        full = True
+    full, stale = near_duplicate_plan(
+        current, previous, MINHASH_CONFIG.threshold, max_share=INCREMENTAL_MAX_SHARE
+    )
     if full:
         pairs, n_candidates = _all_near_duplicate_pairs(store)
     else:
@@ -192,7 +167,7 @@ def _all_near_duplicate_pairs(store: Warehouse) -> tuple[pl.DataFrame, int]:
     band_keys = store.read(
         f"SELECT section_id, report_id, band, band_key FROM {SCHEMA}.section_band_keys"
     )
-    candidates = redundancy.candidate_pairs(band_keys, band_keys.select("section_id", "report_id"))
+    candidates = candidate_pairs(band_keys, band_keys.select("section_id", "report_id"))
     del band_keys  # 3M+ rows at 10,000 reports: free them before the verification
     return _verified(store, candidates), candidates.height
 
@@ -225,19 +200,17 @@ def _verified(store: Warehouse, candidates: pl.DataFrame) -> pl.DataFrame:
         f"WHERE section_id IN {SELECTED_KEYS}",
         keys=involved.to_list(),
     )
-    pairs = redundancy.verify_pairs(candidates, shingles, NEAR_DUPLICATE_THRESHOLD)
+    pairs = verify_pairs(candidates, shingles, MINHASH_CONFIG.threshold)
     return (
         pairs.join(owners.rename({"section_id": "section_id_a", "report_id": "report_id_a"}), on="section_id_a")
         .join(owners.rename({"section_id": "section_id_b", "report_id": "report_id_b"}), on="section_id_b")
-        .with_columns(pl.lit(NEAR_DUPLICATE_THRESHOLD).alias("threshold"))
+        .with_columns(pl.lit(MINHASH_CONFIG.threshold).alias("threshold"))
     )  # fmt: skip
 
 
-@dg.asset(
+@corpus_asset(
+    group="redundancy",
     deps=["near_duplicate_sections"],
-    group_name="redundancy",
-    kinds={"polars", "duckdb"},
-    tags={"scope": "corpus"},
     description="For each report in arrival order (report date, then file name): the share "
     "of its shingles and of its sections already present in earlier reports; novelty = 1 − "
     "the shingle share.",
@@ -252,23 +225,21 @@ def report_novelty(warehouse: WarehouseResource) -> dg.MaterializeResult:
     """
     store = warehouse.get()
     arrival = read_reports(store).select("report_id", "arrival_rank")
-    current = (
-        store.read(
-            f"SELECT report_id AS checked_report_id, bit_xor(hash(section_id, shingle)) "
-            f"AS fingerprint FROM {SCHEMA}.section_shingles GROUP BY report_id"
-        )
-        .join(
-            arrival.rename({"report_id": "checked_report_id"}), on="checked_report_id", how="right"
-        )
-        .with_columns(
-            pl.col("fingerprint").fill_null(0),  # a report without shingles
-            threshold=pl.lit(NEAR_DUPLICATE_THRESHOLD),
-        )
-        .select("checked_report_id", "fingerprint", "arrival_rank", "threshold")
+    fingerprints = store.read(
+        f"SELECT report_id AS checked_report_id, bit_xor(hash(section_id, shingle)) "
+        f"AS fingerprint FROM {SCHEMA}.section_shingles GROUP BY report_id"
     )
-    changed = _novelty_changes(store, current)
+    current = novelty_index(fingerprints, arrival, MINHASH_CONFIG.threshold)
+    previous = (
+        store.read(f"SELECT * FROM {SCHEMA}.{NOVELTY_INDEX}")
+        if store.table_exists(NOVELTY_INDEX) and store.table_exists("report_novelty")
+        else None
+    )
+    changed = novelty_changes(
+        current, previous, MINHASH_CONFIG.threshold, max_share=INCREMENTAL_MAX_SHARE
+    )
     if changed is None:
-        novelty = redundancy.report_novelty(
+        novelty = novelty_of_reports(
             store.read(f"SELECT DISTINCT report_id, shingle FROM {SCHEMA}.section_shingles"),
             arrival,
             near_duplicates=store.read(
@@ -277,7 +248,7 @@ def report_novelty(warehouse: WarehouseResource) -> dg.MaterializeResult:
             section_report=store.read(f"SELECT section_id, report_id FROM {SCHEMA}.sections"),
         )
     else:
-        fresh = redundancy.report_novelty(
+        fresh = novelty_of_reports(
             store.read(
                 f"SELECT DISTINCT report_id, shingle FROM {SCHEMA}.section_shingles WHERE shingle "
                 f"IN (SELECT shingle FROM {SCHEMA}.section_shingles WHERE report_id IN "
@@ -311,37 +282,17 @@ def report_novelty(warehouse: WarehouseResource) -> dg.MaterializeResult:
     )
 
 
-def _novelty_changes(store: Warehouse, current: pl.DataFrame) -> list[str] | None:
-    """The reports whose novelty rows must be recomputed, or None when every row must be."""
-    if not (store.table_exists(NOVELTY_INDEX) and store.table_exists("report_novelty")):
-        return None
-    previous = store.read(f"SELECT * FROM {SCHEMA}.{NOVELTY_INDEX}")
-    if previous.join(current, on="checked_report_id", how="anti").height:
-        return None  # a report was deleted: later reports lose what it had said first
-    if set(previous["threshold"].unique()) - {NEAR_DUPLICATE_THRESHOLD}:
-        return None
-    same = previous.join(current, on=list(current.columns), how="semi")
-    changed = current.join(same, on="checked_report_id", how="anti")
-    unchanged_ranks = same["arrival_rank"]
-    if changed.height > INCREMENTAL_MAX_SHARE * max(current.height, 1):
-        return None
-    if same.height and changed.height and changed["arrival_rank"].min() <= unchanged_ranks.max():
-        return None  # a changed report arrived before an unchanged one
-    return changed["checked_report_id"].to_list()
-
-
-@dg.asset(
+@corpus_asset(
+    group="redundancy",
     deps=["near_duplicate_sections"],
-    group_name="redundancy",
-    kinds={"scikit-learn", "duckdb"},
-    tags={"scope": "corpus"},
+    kinds=frozenset({"scikit-learn", "duckdb"}),
     description="Report × report similarity: TF-IDF cosine of whole reports (each report's "
     "closest neighbours) and how many near-duplicate sections the two share.",
 )
 def report_similarity(warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Each report's most similar reports by TF-IDF cosine, with shared near-duplicates."""
     store = warehouse.get()
-    similarity = redundancy.report_similarity(
+    similarity = similarity_of_reports(
         store.read(
             f"SELECT report_id, section_id, ordinal, plain_text FROM {SCHEMA}.sections "
             "ORDER BY report_id, ordinal"
@@ -356,18 +307,16 @@ def report_similarity(warehouse: WarehouseResource) -> dg.MaterializeResult:
     )
 
 
-@dg.asset(
+@corpus_asset(
+    group="redundancy",
     deps=["report_inventory"],
-    group_name="redundancy",
-    kinds={"polars", "duckdb"},
-    tags={"scope": "corpus"},
     description="Boilerplate: the 3- to 8-word phrases that recur in the most reports, with "
     "report counts and an example.",
 )
 def repeated_phrases(warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Maximal phrases shared by the most reports."""
     store = warehouse.get()
-    phrases = redundancy.repeated_phrases(
+    phrases = phrases_of_sections(
         store.read(f"SELECT section_id, report_id, plain_text FROM {SCHEMA}.sections")
     )
     store.replace_tables({"repeated_phrases": phrases})
@@ -386,12 +335,7 @@ def repeated_phrases(warehouse: WarehouseResource) -> dg.MaterializeResult:
 )
 def repetition_fractions_in_unit_range(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     """Count rows where a fraction (not the compression ratio) falls outside [0, 1]."""
-    fractions = [c for c in redundancy.REPETITION_COLUMNS if c != "compression_ratio"]
-    outside = " OR ".join(f"NOT ({c} BETWEEN 0 AND 1)" for c in fractions)
-    bad = warehouse.get().read(
-        f"SELECT 'report' AS level, report_id AS id FROM {SCHEMA}.report_repetition WHERE {outside} "
-        f"UNION ALL SELECT 'section', section_id FROM {SCHEMA}.section_repetition WHERE {outside}"
-    )
+    bad = warehouse.get().read_check(REPETITION_FRACTIONS_IN_UNIT_RANGE)
     return dg.AssetCheckResult(passed=bad.height == 0, metadata={"rows_outside": bad.height})
 
 
@@ -403,28 +347,7 @@ def repetition_fractions_in_unit_range(warehouse: WarehouseResource) -> dg.Asset
 )
 def near_duplicate_pairs_are_verified(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     """Recompute each pair's Jaccard independently in DuckDB and compare."""
-    bad = warehouse.get().read(
-        f"""
-        WITH sizes AS (
-            SELECT section_id, count(*) AS n FROM {SCHEMA}.section_shingles GROUP BY section_id
-        ), shared AS (
-            SELECT p.section_id_a, p.section_id_b, count(*) AS n
-            FROM {SCHEMA}.near_duplicate_sections p
-            JOIN {SCHEMA}.section_shingles a ON a.section_id = p.section_id_a
-            JOIN {SCHEMA}.section_shingles b ON b.section_id = p.section_id_b AND b.shingle = a.shingle
-            GROUP BY ALL
-        )
-        SELECT p.section_id_a, p.section_id_b, p.jaccard,
-               coalesce(s.n, 0) / (sa.n + sb.n - coalesce(s.n, 0)) AS recomputed
-        FROM {SCHEMA}.near_duplicate_sections p
-        JOIN sizes sa ON sa.section_id = p.section_id_a
-        JOIN sizes sb ON sb.section_id = p.section_id_b
-        LEFT JOIN shared s USING (section_id_a, section_id_b)
-        WHERE abs(recomputed - p.jaccard) > 1e-9 OR p.jaccard < p.threshold
-           OR p.report_id_a = p.report_id_b
-           OR NOT (p.containment_a_in_b BETWEEN 0 AND 1 AND p.containment_b_in_a BETWEEN 0 AND 1)
-        """
-    )
+    bad = warehouse.get().read_check(NEAR_DUPLICATE_PAIRS_ARE_VERIFIED)
     return dg.AssetCheckResult(
         passed=bad.height == 0,
         metadata={"unverified_pairs": bad.height, "pairs": markdown_preview(bad)},

@@ -1,0 +1,1 @@
+"""Redundancy of sections and reports: repetition, near-duplicates, novelty, boilerplate."""

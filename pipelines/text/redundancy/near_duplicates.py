@@ -1,0 +1,148 @@
+"""Near-duplicate section pairs: LSH candidates across reports, verified by exact Jaccard."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from pipelines.text.redundancy.codes import dense_codes
+from pipelines.text.redundancy.minhash import (
+    LSH_WEIGHTS,
+    choose_bands,
+    lsh_band_keys,
+    minhash_signatures,
+)
+
+
+def _pair_schema() -> dict[str, pl.DataType]:
+    """Schema of the verified-pair frames."""
+    return {
+        "section_id_a": pl.String(),
+        "section_id_b": pl.String(),
+        "jaccard": pl.Float64(),
+        "containment_a_in_b": pl.Float64(),
+        "containment_b_in_a": pl.Float64(),
+    }
+
+
+def candidate_pairs(band_keys: pl.DataFrame, section_report: pl.DataFrame) -> pl.DataFrame:
+    """Section pairs sharing any (band, band_key), from DIFFERENT reports: a < b, deduplicated."""
+    keyed = (
+        band_keys.select("section_id", "band", "band_key")
+        .filter(pl.len().over("band", "band_key") > 1)  # most buckets hold one section
+        .join(section_report.select("section_id", "report_id").unique(), on="section_id")
+    )
+    right = keyed.rename({"section_id": "section_id_b", "report_id": "report_id_b"})
+    return (
+        keyed.rename({"section_id": "section_id_a"})
+        .join(right, on=["band", "band_key"])
+        .filter(
+            (pl.col("section_id_a") < pl.col("section_id_b"))
+            & (pl.col("report_id") != pl.col("report_id_b"))
+        )
+        .select("section_id_a", "section_id_b")
+        .unique()
+        .sort("section_id_a", "section_id_b")
+    )
+
+
+def _with_jaccard(pairs: pl.DataFrame, sizes: pl.DataFrame, threshold: float) -> pl.DataFrame:
+    """Add Jaccard and containments from n_common and set sizes; keep jaccard >= threshold."""
+    union = pl.col("n_a") + pl.col("n_b") - pl.col("n_common")
+    return (
+        pairs.join(sizes.rename({"section_id": "section_id_a", "n": "n_a"}), on="section_id_a")
+        .join(sizes.rename({"section_id": "section_id_b", "n": "n_b"}), on="section_id_b")
+        .with_columns(
+            jaccard=pl.col("n_common") / union,
+            containment_a_in_b=pl.col("n_common") / pl.col("n_a"),
+            containment_b_in_a=pl.col("n_common") / pl.col("n_b"),
+        )
+        .filter(pl.col("jaccard") >= threshold)
+        .select(_pair_schema().keys())
+        .sort("section_id_a", "section_id_b")
+    )
+
+
+def verify_pairs(
+    candidates: pl.DataFrame, shingles: pl.DataFrame, threshold: float
+) -> pl.DataFrame:
+    """Exact Jaccard and containments of candidate pairs from their shingle sets; >= threshold.
+
+    Each involved section's distinct shingles are a row of a sparse 0/1 matrix, so a pair's
+    intersection is the dot product of two rows: exact, and memory stays proportional to
+    the shingles rather than to pairs × shingles.
+    """
+    from scipy import sparse
+
+    pairs = candidates.select("section_id_a", "section_id_b").unique()
+    involved = pl.concat([pairs["section_id_a"], pairs["section_id_b"]]).unique().sort()
+    sets = (
+        shingles.select("section_id", "shingle")
+        .join(involved.to_frame("section_id").with_row_index("code"), on="section_id")
+        .select("code", "shingle")
+        .unique()
+    )
+    counts = np.bincount(sets["code"].to_numpy(), minlength=len(involved))
+    sizes = pl.DataFrame({"section_id": involved, "n": counts}).filter(pl.col("n") > 0)
+    if pairs.height == 0 or sets.height == 0:
+        return _with_jaccard(pairs.with_columns(n_common=pl.lit(0, pl.UInt32)), sizes, threshold)
+    shingle = sets.select(pl.col("shingle").rank("dense")).to_series().to_numpy().astype(np.int64)
+    matrix = sparse.csr_matrix(
+        (np.ones(sets.height, dtype=np.float32), (sets["code"].to_numpy(), shingle - 1)),
+        shape=(len(involved), int(shingle.max())),
+    )
+    a = dense_codes(pairs["section_id_a"], involved)
+    b = dense_codes(pairs["section_id_b"], involved)
+    common = np.empty(pairs.height, dtype=np.int64)
+    for lo in range(0, pairs.height, _VERIFY_BLOCK_PAIRS):
+        hi = min(lo + _VERIFY_BLOCK_PAIRS, pairs.height)
+        products = matrix[a[lo:hi]].multiply(matrix[b[lo:hi]])
+        common[lo:hi] = np.rint(np.asarray(products.sum(axis=1)).ravel()).astype(np.int64)
+    pairs = pairs.with_columns(n_common=pl.Series(common, dtype=pl.UInt32))
+    return _with_jaccard(pairs, sizes, threshold)
+
+
+# Candidate pairs whose shingle sets are intersected at once by `verify_pairs`.
+_VERIFY_BLOCK_PAIRS = 10_000
+
+
+def exact_all_pairs(
+    shingles: pl.DataFrame, section_report: pl.DataFrame, threshold: float
+) -> pl.DataFrame:
+    """Brute-force exact Jaccard of all cross-report section pairs sharing a shingle (samples)."""
+    sets = (
+        shingles.select("section_id", "shingle")
+        .unique()
+        .join(section_report.select("section_id", "report_id").unique(), on="section_id")
+    )
+    sizes = sets.group_by("section_id").len("n")
+    common = (
+        sets.rename({"section_id": "section_id_a"})
+        .join(sets.rename({"section_id": "section_id_b"}), on="shingle", suffix="_b")
+        .filter(
+            (pl.col("section_id_a") < pl.col("section_id_b"))
+            & (pl.col("report_id") != pl.col("report_id_b"))
+        )
+        .group_by("section_id_a", "section_id_b")
+        .len("n_common")
+    )
+    return _with_jaccard(common, sizes, threshold)
+
+
+def near_duplicate_pairs(
+    shingles: pl.DataFrame,
+    threshold: float = 0.5,
+    num_perm: int = 128,
+    seed: int = 1,
+    weights: tuple[float, float] = LSH_WEIGHTS,
+) -> pl.DataFrame:
+    """Signatures -> band keys -> cross-report candidates -> verified pairs (jaccard >= threshold).
+
+    `weights` = (false positive, false negative) weights of `choose_bands`; the default
+    `LSH_WEIGHTS` favours recall, since false positives only cost an exact verification.
+    """
+    bands, rows = choose_bands(threshold, num_perm, *weights)
+    section_ids, signatures = minhash_signatures(shingles, num_perm, seed)
+    keys = lsh_band_keys(section_ids, signatures, bands, rows)
+    candidates = candidate_pairs(keys, shingles.select("section_id", "report_id").unique())
+    return verify_pairs(candidates, shingles, threshold)
