@@ -15,20 +15,24 @@ import polars as pl
 import pytest
 from plotly.offline import get_plotlyjs
 
-from pipelines.text import charts
-from pipelines.text.charts import (
-    Chart,
-    build_charts,
-    novelty_chart,
+from pipelines.dashboard.page import plotly_js, script_safe, write_dashboard
+from pipelines.text.charts import common, registry
+from pipelines.text.charts.common import Chart
+from pipelines.text.charts.readability import (
     readability_by_report_chart,
     readability_by_topic_chart,
     readability_vs_length_chart,
+)
+from pipelines.text.charts.redundancy import (
+    novelty_chart,
     repeated_phrases_chart,
     report_similarity_heatmap,
+)
+from pipelines.text.charts.registry import build_charts
+from pipelines.text.charts.topics import (
     report_topic_heatmap,
     topic_frequency_chart,
     topic_trend_chart,
-    write_dashboard,
 )
 
 XSS_SCRIPT = "<script>alert(1)</script>"
@@ -426,8 +430,8 @@ def test_topic_trend_by_report_and_bucketed() -> None:
 
     big = synthetic_frames(400, sections_per_report=3, n_topics=12)
     chart = assert_well_formed(topic_trend_chart(big["topic_trend"], big["topics"]), "topic_trend")
-    assert len(chart.figure.data) == charts.TREND_TOPICS
-    assert all(len(t.x) <= charts.MAX_BUCKETS for t in chart.figure.data)
+    assert len(chart.figure.data) == common.TREND_TOPICS
+    assert all(len(t.x) <= common.MAX_BUCKETS for t in chart.figure.data)
     assert "per month" in chart.figure.layout.xaxis.title.text
 
 
@@ -593,7 +597,7 @@ def test_novelty_bars_and_buckets() -> None:
 
     big = synthetic_frames(2_000, sections_per_report=1)
     chart = assert_well_formed(novelty_chart(big["report_novelty"], big["reports"]), "novelty")
-    assert all(len(t.x) <= charts.NOVELTY_BUCKETS for t in chart.figure.data)
+    assert all(len(t.x) <= common.NOVELTY_BUCKETS for t in chart.figure.data)
     assert "10 consecutive reports" in chart.caption
 
 
@@ -639,7 +643,7 @@ def test_build_charts_survives_a_failing_chart(monkeypatch: pytest.MonkeyPatch) 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(charts, "novelty_chart", boom)
+    monkeypatch.setattr(registry, "novelty_chart", boom)
     frames = synthetic_frames(10, sections_per_report=2)
     names = [c.name for c in build_charts(frames)]
     assert "novelty" not in names and len(names) == len(CHART_NAMES) - 1
@@ -686,7 +690,7 @@ def test_dashboard_files_and_offline(tmp_path: Path) -> None:
     assert index.count("plotly.js v") == 1
     assert external_refs(index) == []
     assert {(tag, attr) for tag, attr, _ in page_refs(index)} == {("a", "href")}
-    markup = index.replace(charts._plotly_js(), "")
+    markup = index.replace(plotly_js(), "")
     assert "<script src" not in markup and "mathjax" not in markup.lower()
     assert (tmp_path / "dash" / "plotly.min.js").read_text(encoding="utf-8") == js
     assert not list((tmp_path / "dash").glob(".*.tmp"))
@@ -702,7 +706,7 @@ def test_dashboard_files_and_offline(tmp_path: Path) -> None:
 def test_dashboard_escapes_report_strings(tmp_path: Path) -> None:
     out = write_dashboard(build_charts(hostile_frames()), tmp_path)
     index = out["index"].read_text(encoding="utf-8")
-    body = index.replace(charts._plotly_js(), "")
+    body = index.replace(plotly_js(), "")
     # every <script> element is ours: plotly.js, the renderer, JSON data blocks
     for match in re.finditer(r"<script([^>]*)>(.*?)</script>", body, flags=re.S | re.I):
         attrs, content = match.groups()
@@ -729,7 +733,7 @@ def test_figure_strings_are_escaped_for_plotly() -> None:
     assert not any(
         "<" in str(row) for t in built["readability_vs_length"].figure.data for row in t.customdata
     )
-    assert charts._script_safe('{"a":"</script><!--\u2028&"}') == (
+    assert script_safe('{"a":"</script><!--\u2028&"}') == (
         '{"a":"\\u003c/script\\u003e\\u003c!--\\u2028\\u0026"}'
     )
 
@@ -747,13 +751,13 @@ def test_dashboard_at_10k_reports_is_small_and_fast(tmp_path: Path) -> None:
     assert size < 10_000_000
     assert t2 - t1 < 20
     by_name = {c.name: c for c in built}
-    assert sum(len(t.x) for t in by_name["readability_vs_length"].figure.data) == charts.MAX_POINTS
+    assert sum(len(t.x) for t in by_name["readability_vs_length"].figure.data) == common.MAX_POINTS
     assert "sample of 5,000 of 100,000 sections" in by_name["readability_vs_length"].caption
     for name in ("report_topic_heatmap", "report_similarity"):
-        assert len(by_name[name].figure.data[0].y) <= charts.TOP_REPORTS + 1
+        assert len(by_name[name].figure.data[0].y) <= common.TOP_REPORTS + 1
     assert (
         len(by_name["readability_by_report"].figure.layout.yaxis.categoryarray)
-        == charts.TOP_REPORTS + 1
+        == common.TOP_REPORTS + 1
     )
     assert "other (9,970 earlier reports)" in by_name["report_topic_heatmap"].figure.data[0].y
     for path in out.values():
