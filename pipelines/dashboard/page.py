@@ -1,12 +1,13 @@
 """The offline HTML dashboard: index.html with every chart, one page per chart, plotly.js beside them.
 
-`write_dashboard` writes ``index.html`` (every chart, plotly.js inlined once) plus one page per
-chart that loads a sibling ``plotly.min.js``; nothing is fetched from the network, so the pages
-work from ``file://``. Figure JSON is embedded in ``<script type="application/json">`` after
-`script_safe` replaces ``< > &`` and U+2028/U+2029 by JSON escapes (plotly's own encoder already
-escapes ``< > /``), so no string can close the element. The pages carry a Content-Security-Policy
-that allows only their own inline scripts (by hash), ``plotly.min.js`` from ``file:``, and no
-network.
+`write_dashboard` renders ``templates/dashboard.html.j2`` (Jinja2, autoescape on) into
+``index.html`` (every chart, plotly.js inlined once) plus one page per chart that loads a sibling
+``plotly.min.js``; nothing is fetched from the network, so the pages work from ``file://``.
+Figure JSON is embedded in ``<script type="application/json">`` after `script_safe` replaces
+``< > &`` and U+2028/U+2029 by JSON escapes (plotly's own encoder already escapes ``< > /``), so
+no string can close the element. The pages carry a Content-Security-Policy that allows only their
+own inline scripts (by the hash of the text the template emits), ``plotly.min.js`` from
+``file:``, and no network.
 """
 
 from __future__ import annotations
@@ -20,13 +21,16 @@ import os
 import re
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import plotly.graph_objects as go
 import plotly.io as pio
 import polars as pl
+from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
 from pipelines.text.charts.common import SUMMARY_ROWS, Chart, shorten
@@ -40,6 +44,41 @@ _PLOT_CONFIG: dict[str, Any] = {
     "showSendToCloud": False,
     "showEditInChartStudio": False,
 }
+
+
+def _html_text(value: object) -> object:
+    """Template output: text escaped by ``html.escape`` (``&quot;``, ``&#x27;`` as the pages always had).
+
+    Jinja's autoescape stays on and sees `Markup`, so nothing is escaped twice; Markup (``| safe``
+    script bodies, macro output) and non-text values pass to autoescape unchanged.
+    """
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return Markup(html.escape(value))
+    return value
+
+
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader("pipelines.dashboard", "templates"),
+    autoescape=True,
+    finalize=_html_text,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _ChartView:
+    """What the template shows of one chart: text, plot height, figure JSON, summary cells."""
+
+    name: str
+    title: str
+    caption: str
+    height: int
+    figure_json: str
+    columns: list[tuple[str, bool]]
+    rows: list[list[tuple[str, bool]]]
 
 
 def script_safe(json_text: str) -> str:
@@ -68,49 +107,6 @@ def _csp_hash(script: str) -> str:
     return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
 
 
-_RENDER_JS = """
-(function () {
-  var config = __CONFIG__;
-  var blocks = document.querySelectorAll("script[type='application/json'][data-plot]");
-  Array.prototype.forEach.call(blocks, function (block) {
-    var div = document.getElementById(block.getAttribute("data-plot"));
-    try {
-      var fig = JSON.parse(block.textContent);
-      Plotly.newPlot(div, fig.data, fig.layout, config);
-    } catch (err) {
-      div.textContent = "This chart could not be drawn.";
-      console.error(err);
-    }
-  });
-})();
-""".replace("__CONFIG__", pio.json.to_json_plotly(_PLOT_CONFIG))
-
-_CSS = """
-:root { color-scheme: light; }
-body { margin: 0; background: #f4f5f7; color: #1f2328;
-  font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
-header, main { max-width: 1180px; margin: 0 auto; padding: 0 20px; }
-header { padding-top: 24px; }
-h1 { font-size: 26px; margin: 0 0 4px; }
-.meta { color: #57606a; margin: 0 0 12px; }
-nav ol { columns: 2; margin: 0; padding-left: 22px; }
-nav li { margin: 2px 0; }
-a { color: #0969da; }
-.own { color: #57606a; font-size: 13px; }
-section.chart { background: #fff; border: 1px solid #d0d7de; border-radius: 8px;
-  margin: 20px 0; padding: 16px 20px; }
-section.chart h2 { font-size: 19px; margin: 0 0 4px; }
-.caption { color: #424a53; margin: 0 0 8px; }
-.plot { width: 100%; }
-table.summary { border-collapse: collapse; font-size: 13px; margin-top: 10px; min-width: 50%; }
-table.summary caption { text-align: left; color: #57606a; padding-bottom: 4px; }
-table.summary th, table.summary td { border-bottom: 1px solid #eaeef2; padding: 3px 8px;
-  text-align: left; vertical-align: top; overflow-wrap: anywhere; }
-table.summary .num { text-align: right; font-variant-numeric: tabular-nums; }
-footer { max-width: 1180px; margin: 0 auto 30px; padding: 0 20px; color: #57606a; font-size: 13px; }
-"""
-
-
 def _decimals(values: Sequence[object]) -> int:
     """Decimals (0..3) needed to show every float of a column after rounding to 3 places."""
     needed = 0
@@ -122,7 +118,7 @@ def _decimals(values: Sequence[object]) -> int:
 
 
 def _cell(value: object, decimals: int) -> tuple[str, bool]:
-    """A summary value as escaped HTML text, and whether it is numeric."""
+    """A summary value as text (the template escapes it), and whether it is numeric."""
     if value is None:
         return "", False
     if isinstance(value, bool):
@@ -132,32 +128,25 @@ def _cell(value: object, decimals: int) -> tuple[str, bool]:
     if isinstance(value, float):
         return ("" if not math.isfinite(value) else f"{value:,.{decimals}f}"), True
     if isinstance(value, datetime | date):
-        return html.escape(value.isoformat()), False
-    return html.escape(shorten(value, 200)), False
+        return value.isoformat(), False
+    return shorten(value, 200), False
 
 
-def _summary_table(summary: pl.DataFrame) -> str:
-    """The chart's summary rows as an escaped HTML table ('' when empty)."""
+def _summary_cells(
+    summary: pl.DataFrame,
+) -> tuple[list[tuple[str, bool]], list[list[tuple[str, bool]]]]:
+    """The chart's summary rows as (header, numeric) and rows of (text, numeric) (none when empty)."""
     if summary.height == 0 or summary.width == 0:
-        return ""
+        return [], []
     rows = summary.head(SUMMARY_ROWS)
     numeric = [dtype.is_numeric() for dtype in rows.dtypes]
     decimals = [_decimals(rows[c].to_list()) for c in rows.columns]
-    head = "".join(
-        f'<th class="num">{html.escape(str(c))}</th>' if num else f"<th>{html.escape(str(c))}</th>"
-        for c, num in zip(rows.columns, numeric, strict=True)
-    )
-    body = []
-    for row in rows.iter_rows():
-        cells = []
-        for value, places in zip(row, decimals, strict=True):
-            text, is_number = _cell(value, places)
-            cells.append(f'<td class="num">{text}</td>' if is_number else f"<td>{text}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return (
-        '<table class="summary"><caption>Top rows behind the chart</caption>'
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-    )
+    columns = [(str(c), num) for c, num in zip(rows.columns, numeric, strict=True)]
+    cells = [
+        [_cell(value, places) for value, places in zip(row, decimals, strict=True)]
+        for row in rows.iter_rows()
+    ]
+    return columns, cells
 
 
 def figure_json(figure: go.Figure) -> str:
@@ -172,45 +161,47 @@ def figure_json(figure: go.Figure) -> str:
     return script_safe(text)
 
 
-def _chart_section(chart: Chart, standalone: bool) -> tuple[str, int]:
-    """HTML <section> of one chart (title, caption, plot div, figure JSON, summary) and its height."""
-    height = int(chart.figure.layout.height or 450)
-    link = (
-        ""
-        if standalone
-        else f' <a class="own" href="{html.escape(chart.name)}.html">open alone</a>'
+def _chart_view(chart: Chart) -> _ChartView:
+    """The template's view of one chart (title, caption, plot height, figure JSON, summary)."""
+    columns, rows = _summary_cells(chart.summary)
+    return _ChartView(
+        name=chart.name,
+        title=chart.title,
+        caption=chart.caption,
+        height=int(chart.figure.layout.height or 450),
+        figure_json=figure_json(chart.figure),
+        columns=columns,
+        rows=rows,
     )
-    name = html.escape(chart.name)
-    return (
-        f'<section class="chart" id="{name}">'
-        f"<h2>{html.escape(chart.title)}{link}</h2>"
-        f'<p class="caption">{html.escape(chart.caption)}</p>'
-        f'<div class="plot" id="plot-{name}" style="height:{height}px"></div>'
-        f'<script type="application/json" data-plot="plot-{name}">{figure_json(chart.figure)}</script>'
-        f"{_summary_table(chart.summary)}</section>"
-    ), height
 
 
-def _page(title: str, header: str, body: str, inline_scripts: list[str], src_script: bool) -> str:
-    """A complete HTML page with a CSP allowing only the given inline scripts (and plotly.min.js)."""
-    script_src = " ".join(_csp_hash(s) for s in inline_scripts) + (" file:" if src_script else "")
+@functools.cache
+def _render_js() -> str:
+    """The inline script that draws every figure of a page (render.js with the plot config)."""
+    config = pio.json.to_json_plotly(_PLOT_CONFIG)
+    return _TEMPLATES.get_template("render.js").render(config=config)
+
+
+def _page(charts: Sequence[_ChartView], stamp: str, standalone: bool) -> str:
+    """A complete HTML page with a CSP allowing only its own inline scripts (and plotly.min.js).
+
+    index.html inlines plotly.js; a standalone chart page loads the sibling plotly.min.js.
+    """
+    scripts = [_render_js()] if standalone else [plotly_js(), _render_js()]
+    script_src = " ".join(_csp_hash(s) for s in scripts) + (" file:" if standalone else "")
     csp = (
         "default-src 'none'; "
         f"script-src {script_src}; "
         "style-src 'unsafe-inline'; img-src data: blob:; font-src data:; "
         "connect-src 'none'; base-uri 'none'; form-action 'none'"
     )
-    loader = f'<script src="{PLOTLY_JS}" charset="utf-8"></script>' if src_script else ""
-    scripts = "".join(f"<script>{s}</script>" for s in inline_scripts)
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
-        f'<meta http-equiv="Content-Security-Policy" content="{html.escape(csp)}">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head>"
-        f"<body><header>{header}</header><main>{body}</main>"
-        "<footer>Charts drawn with plotly.js, embedded in this folder; nothing is loaded from the network.</footer>"
-        f"{loader}{scripts}</body></html>\n"
+    return _TEMPLATES.get_template("dashboard.html.j2").render(
+        charts=charts,
+        stamp=stamp,
+        standalone=standalone,
+        csp=csp,
+        scripts=scripts,
+        plotly_src=PLOTLY_JS if standalone else None,
     )
 
 
@@ -255,33 +246,13 @@ def write_dashboard(
         _atomic_write(plotly_path, source)
     written["plotly_js"] = plotly_path
 
-    sections = []
-    for chart in charts:
-        section, _ = _chart_section(chart, standalone=False)
-        sections.append(section)
-        alone, _ = _chart_section(chart, standalone=True)
-        header = (
-            '<p class="meta"><a href="index.html">← all charts</a> · generated '
-            f"{html.escape(stamp)}</p>"
-        )
-        page = _page(chart.title, header, alone, [_RENDER_JS], src_script=True)
-        path = out_dir / f"{chart.name}.html"
-        _atomic_write(path, page)
-        written[chart.name] = path
+    views = [_chart_view(chart) for chart in charts]
+    for view in views:
+        path = out_dir / f"{view.name}.html"
+        _atomic_write(path, _page([view], stamp, standalone=True))
+        written[view.name] = path
 
-    toc = "".join(
-        f'<li><a href="#{html.escape(c.name)}">{html.escape(c.title)}</a></li>' for c in charts
-    )
-    count = f"{len(charts)} chart{'s' if len(charts) != 1 else ''}"
-    header = (
-        "<h1>reportscope: the report corpus at a glance</h1>"
-        f'<p class="meta">Generated {html.escape(stamp)} · {count}</p>'
-        + (f"<nav><ol>{toc}</ol></nav>" if charts else "<p>No chart has data yet.</p>")
-    )
-    index = _page(
-        "reportscope dashboard", header, "".join(sections), [plotly_js(), _RENDER_JS], False
-    )
     index_path = out_dir / "index.html"
-    _atomic_write(index_path, index)
+    _atomic_write(index_path, _page(views, stamp, standalone=False))
     written["index"] = index_path
     return written
