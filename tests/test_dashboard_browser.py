@@ -11,7 +11,7 @@ import pytest
 
 from pipelines.dashboard.page import write_dashboard
 from pipelines.text.charts.registry import build_charts
-from tests.test_charts import CHART_NAMES, XSS_IMG, XSS_SCRIPT, hostile_frames
+from tests.chart_frames import CHART_NAMES, XSS_IMG, XSS_SCRIPT, hostile_frames
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "warehouse" / "screenshots"
