@@ -7,6 +7,9 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import polars as pl
 
+from pipelines.text.readability import METRIC_COLUMNS
+from tests.chart_tables import full_shape
+
 XSS_SCRIPT = "<script>alert(1)</script>"
 XSS_IMG = '"><img src=x onerror=alert(2)>'
 CHART_NAMES = [
@@ -20,20 +23,6 @@ CHART_NAMES = [
     "novelty",
     "repeated_phrases",
 ]
-READABILITY_METRICS = (
-    "flesch_reading_ease",
-    "flesch_kincaid_grade",
-    "gunning_fog",
-    "smog_index",
-    "coleman_liau_index",
-    "automated_readability_index",
-    "dale_chall_readability_score",
-    "linsear_write_formula",
-    "text_standard",
-    "spache_readability",
-    "mcalpine_eflaw",
-    "reading_time",
-)
 
 
 def synthetic_frames(
@@ -140,7 +129,7 @@ def synthetic_frames(
         {
             "report_id": [rids[r] for r in sec_report],
             "section_id": sids,
-            **{m: rng.normal(10, 3, n_sec) for m in READABILITY_METRICS},
+            **{m: rng.normal(10, 3, n_sec) for m in METRIC_COLUMNS},
             "n_sentences": sec_sent,
             "n_words": sec_words,
             "n_syllables": sec_words * 2,
@@ -153,7 +142,7 @@ def synthetic_frames(
         ((pl.col("n_words") >= 100) & (pl.col("n_sentences") >= 3)).alias("reliable"),
     )
     report_readability = section_readability.group_by("report_id").agg(
-        pl.col(c).mean() for c in (*READABILITY_METRICS, "n_words")
+        pl.col(c).mean() for c in (*METRIC_COLUMNS, "n_words")
     )
     pairs_a = rng.integers(0, n_reports, min(5 * n_reports, 50_000))
     pairs_b = rng.integers(0, n_reports, pairs_a.size)
@@ -189,7 +178,7 @@ def synthetic_frames(
             "example_report_id": [rids[i % n_reports] for i in range(n_phrases)],
         }
     )
-    return {
+    frames = {
         "reports": reports,
         "report_arrival": report_arrival,
         "sections": sections,
@@ -204,6 +193,7 @@ def synthetic_frames(
         "report_novelty": report_novelty,
         "repeated_phrases": repeated_phrases,
     }
+    return {name: full_shape(name, frame) for name, frame in frames.items()}
 
 
 def hostile_frames(n_reports: int = 6) -> dict[str, pl.DataFrame]:

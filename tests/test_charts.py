@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from pipelines.text.charts import common, registry
-from pipelines.text.charts.common import Chart
+from pipelines.text.charts.common import Chart, report_labels
 from pipelines.text.charts.readability import (
     readability_by_report_chart,
     readability_by_topic_chart,
@@ -29,6 +29,7 @@ from pipelines.text.charts.topics import (
     topic_trend_chart,
 )
 from tests.chart_frames import CHART_NAMES, synthetic_frames
+from tests.chart_tables import chart_reports, table
 
 # --------------------------------------------------------------------------- helpers
 
@@ -76,14 +77,13 @@ def bar_lengths(fig: go.Figure, subplot_x: str = "x") -> dict[str, float]:
 
 
 def test_topic_frequency_bars_match_input() -> None:
-    tf = pl.DataFrame(
-        {
-            "topic_id": ["a", "b", "c"],
-            "label": ["Budget", "Staffing <b>x</b>", "Risks"],
-            "n_reports": [7, 3, 5],
-            "n_sections": [20, 4, 9],
-            "share_of_words": [0.30, 0.05, 0.125],
-        }
+    tf = table(
+        "topic_frequency",
+        topic_id=["a", "b", "c"],
+        label=["Budget", "Staffing <b>x</b>", "Risks"],
+        n_reports=[7, 3, 5],
+        n_sections=[20, 4, 9],
+        share_of_words=[0.30, 0.05, 0.125],
     )
     chart = assert_well_formed(topic_frequency_chart(tf), "topic_frequency")
     assert bar_lengths(chart.figure, "x") == {
@@ -105,19 +105,18 @@ def test_topic_frequency_bars_match_input() -> None:
 
 
 def test_topic_frequency_top_n_and_sources() -> None:
-    tf = pl.DataFrame(
-        {
-            "topic_id": [f"t{i}" for i in range(50)],
-            "n_reports": list(range(50)),
-            "share_of_words": [0.01] * 50,
-        }
+    tf = table(
+        "topic_frequency",
+        topic_id=[f"t{i}" for i in range(50)],
+        label=[f"L{i}" for i in range(50)],
+        n_reports=list(range(50)),
+        share_of_words=[0.01] * 50,
     )
-    topics = pl.DataFrame(
-        {
-            "topic_id": [f"t{i}" for i in range(50)],
-            "label": [f"L{i}" for i in range(50)],
-            "source": ["taxonomy", "discovered"] * 25,
-        }
+    topics = table(
+        "topics",
+        topic_id=[f"t{i}" for i in range(50)],
+        label=[f"L{i}" for i in range(50)],
+        source=["taxonomy", "discovered"] * 25,
     )
     chart = assert_well_formed(topic_frequency_chart(tf, topics, top_n=10), "topic_frequency")
     lengths = bar_lengths(chart.figure)
@@ -127,14 +126,7 @@ def test_topic_frequency_top_n_and_sources() -> None:
 
 
 def test_report_topic_heatmap_values_and_other_row() -> None:
-    reports = pl.DataFrame(
-        {
-            "report_id": ["r1", "r2", "r3", "r4"],
-            "file_name": ["one.md", "two.md", "three.md", "four.md"],
-            "n_words": [100, 200, 300, 400],
-            "report_date": [datetime(2024, m, 1, tzinfo=UTC) for m in (1, 2, 3, 4)],
-        }
-    )
+    reports = chart_reports(["one.md", "two.md", "three.md", "four.md"], [100, 200, 300, 400])
     rt = pl.DataFrame(
         {
             "report_id": ["r1", "r1", "r2", "r3", "r3", "r4"],
@@ -144,7 +136,7 @@ def test_report_topic_heatmap_values_and_other_row() -> None:
             "share_of_words": [0.5, 0.5, 0.5, 0.5, 0.5, 1.0],
         }
     )
-    topics = pl.DataFrame({"topic_id": ["a", "b", "c"], "label": ["A", "B", "C"]})
+    topics = table("topics", topic_id=["a", "b", "c"], label=["A", "B", "C"])
     chart = assert_well_formed(
         report_topic_heatmap(rt, reports, topics, top_reports=2, top_topics=2),
         "report_topic_heatmap",
@@ -205,26 +197,22 @@ def test_topic_trend_without_dates_uses_arrival_rank() -> None:
 
 def readability_frame() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Section readability of three reports (one value unreliable), their sections and reports."""
-    sr = pl.DataFrame(
-        {
-            "report_id": ["r1"] * 4 + ["r2"] * 3 + ["r3"] * 2,
-            "section_id": [f"s{i}" for i in range(9)],
-            "flesch_reading_ease": [10.0, 20.0, 30.0, 999.0, 50.0, 60.0, 70.0, 80.0, 90.0],
-            "flesch_kincaid_grade": [12.0, 11.0, 10.0, 1.0, 8.0, 7.0, 6.0, 5.0, 4.0],
-            "n_words": [200, 300, 400, 20, 500, 600, 700, 800, 900],
-            "reliable": [True, True, True, False, True, True, True, True, True],
-        }
+    sr = table(
+        "section_readability",
+        report_id=["r1"] * 4 + ["r2"] * 3 + ["r3"] * 2,
+        section_id=[f"s{i}" for i in range(9)],
+        flesch_reading_ease=[10.0, 20.0, 30.0, 999.0, 50.0, 60.0, 70.0, 80.0, 90.0],
+        flesch_kincaid_grade=[12.0, 11.0, 10.0, 1.0, 8.0, 7.0, 6.0, 5.0, 4.0],
+        n_words=[200, 300, 400, 20, 500, 600, 700, 800, 900],
+        reliable=[True, True, True, False, True, True, True, True, True],
     )
-    sections = sr.select(
-        "report_id", "section_id", pl.format("Heading {}", "section_id").alias("heading")
+    sections = table(
+        "sections",
+        report_id=sr["report_id"],
+        section_id=sr["section_id"],
+        heading=[f"Heading s{i}" for i in range(9)],
     )
-    reports = pl.DataFrame(
-        {
-            "report_id": ["r1", "r2", "r3"],
-            "file_name": ["first.md", "second.md", "third.md"],
-            "report_date": [datetime(2024, 1, d, tzinfo=UTC) for d in (1, 2, 3)],
-        }
-    )
+    reports = chart_reports(["first.md", "second.md", "third.md"])
     return sr, sections, reports
 
 
@@ -263,7 +251,7 @@ def test_readability_by_topic_uses_primary_topic_and_pools() -> None:
             "is_primary": [True] * 9 + [False],
         }
     )
-    topics = pl.DataFrame({"topic_id": ["a", "b", "c", "z"], "label": ["A", "B", "C", "Z"]})
+    topics = table("topics", topic_id=["a", "b", "c", "z"], label=["A", "B", "C", "Z"])
     chart = assert_well_formed(
         readability_by_topic_chart(sr, st, topics, top_n=2), "readability_by_topic"
     )
@@ -287,11 +275,12 @@ def test_readability_vs_length_scatter_and_sampling() -> None:
     assert "sample" not in chart.caption
 
     big = synthetic_frames(800, sections_per_report=10)
+    labels = report_labels(big["report_arrival"], big["reports"])
     a = readability_vs_length_chart(
-        big["section_readability"], big["sections"], big["reports"], max_points=500
+        big["section_readability"], big["sections"], labels, max_points=500
     )
     shuffled = big["section_readability"].sample(fraction=1.0, shuffle=True, seed=5)
-    b = readability_vs_length_chart(shuffled, big["sections"], big["reports"], max_points=500)
+    b = readability_vs_length_chart(shuffled, big["sections"], labels, max_points=500)
     assert a is not None and b is not None
     assert sum(len(t.x) for t in a.figure.data) == 500
     assert "sample of 500 of 8,000 sections" in a.caption
@@ -312,13 +301,7 @@ def test_report_similarity_heatmap_symmetric_with_other() -> None:
             "n_near_duplicate_sections": [3, 0, 1, 2],
         }
     )
-    reports = pl.DataFrame(
-        {
-            "report_id": ["r1", "r2", "r3", "r4"],
-            "file_name": ["a.md", "b.md", "c.md", "d.md"],
-            "arrival_rank": [1, 2, 3, 4],
-        }
-    )
+    reports = chart_reports(["a.md", "b.md", "c.md", "d.md"])
     chart = assert_well_formed(report_similarity_heatmap(sim, reports), "report_similarity")
     hm = chart.figure.data[0]
     assert list(hm.x) == ["a.md", "b.md", "c.md", "d.md"]
@@ -337,8 +320,8 @@ def test_report_similarity_heatmap_symmetric_with_other() -> None:
 
 
 def test_novelty_bars_and_buckets() -> None:
-    nov = pl.DataFrame({"report_id": ["r2", "r1"], "arrival_rank": [2, 1], "novelty": [0.25, 1.0]})
-    reports = pl.DataFrame({"report_id": ["r1", "r2"], "file_name": ["a.md", "b.md"]})
+    nov = table("report_novelty", report_id=["r2", "r1"], arrival_rank=[2, 1], novelty=[0.25, 1.0])
+    reports = chart_reports(["a.md", "b.md"])
     chart = assert_well_formed(novelty_chart(nov, reports), "novelty")
     bar = chart.figure.data[0]
     assert np.asarray(bar.x).tolist() == [1, 2]
@@ -346,22 +329,22 @@ def test_novelty_bars_and_buckets() -> None:
     assert [c[0] for c in bar.customdata] == ["a.md", "b.md"]
 
     big = synthetic_frames(2_000, sections_per_report=1)
-    chart = assert_well_formed(novelty_chart(big["report_novelty"], big["reports"]), "novelty")
+    labels = report_labels(big["report_arrival"], big["reports"])
+    chart = assert_well_formed(novelty_chart(big["report_novelty"], labels), "novelty")
     assert all(len(t.x) <= common.NOVELTY_BUCKETS for t in chart.figure.data)
     assert "10 consecutive reports" in chart.caption
 
 
 def test_repeated_phrases_top_n() -> None:
-    rp = pl.DataFrame(
-        {
-            "phrase": [f"phrase {i}" for i in range(40)],
-            "n": [5] * 40,
-            "n_reports": list(range(40)),
-            "n_occurrences": [100] * 40,
-            "example_report_id": ["r1"] * 40,
-        }
+    rp = table(
+        "repeated_phrases",
+        phrase=[f"phrase {i}" for i in range(40)],
+        n=[5] * 40,
+        n_reports=list(range(40)),
+        n_occurrences=[100] * 40,
+        example_report_id=["r1"] * 40,
     )
-    reports = pl.DataFrame({"report_id": ["r1"], "file_name": ["x.md"]})
+    reports = chart_reports(["x.md"])
     chart = assert_well_formed(repeated_phrases_chart(rp, reports, top_n=5), "repeated_phrases")
     assert bar_lengths(chart.figure) == {f"phrase {i}": float(i) for i in range(35, 40)}
     assert chart.summary["example report"].to_list()[0] == "x.md"
@@ -383,10 +366,19 @@ def test_build_charts_all_and_missing_frames() -> None:
         "report_novelty": frames["report_novelty"],
     }
     assert [c.name for c in build_charts(partial)] == ["topic_frequency", "novelty"]
-    broken = dict(frames, report_similarity=pl.DataFrame({"cosine": [0.5]}), section_topics=None)
+    broken = dict(
+        frames, report_similarity=frames["report_similarity"].clear(), section_topics=None
+    )
     names = [c.name for c in build_charts(broken)]
     assert "report_similarity" not in names and "readability_by_topic" not in names
     assert "novelty" in names
+
+
+def test_a_table_missing_a_column_is_an_error_not_an_empty_chart() -> None:
+    tf = table("topic_frequency", topic_id=["a"], label=["A"], n_reports=[1], share_of_words=[1.0])
+    assert topic_frequency_chart(tf.clear()) is None  # an empty table: no chart
+    with pytest.raises(pl.exceptions.ColumnNotFoundError):
+        topic_frequency_chart(tf.drop("n_reports"))
 
 
 def test_build_charts_survives_a_failing_chart(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,5 +1,10 @@
 """The shared pieces of every chart: the `Chart` record, scale limits, labels, styling, report ranks.
 
+Inputs: every chart takes warehouse tables in their fixed shape, as pipelines/defs/charts.py reads
+them (columns in sql/README.md); a chart's `reports` is the frame `report_labels` builds and its
+`topics` the ``topics`` table or `topic_label_frame`. An absent or empty table gives no chart; a
+table without one of its columns is a programming error and raises.
+
 Scale: charts over reports show the latest `TOP_REPORTS` reports by arrival and pool the earlier
 ones into one "other (N reports)" row; charts over topics show the `TOP_TOPICS` largest topics and
 pool the rest; box plots send precomputed quartiles, not the values; the scatter plot shows a
@@ -79,13 +84,9 @@ def category_labels(values: Sequence[object], width: int = LABEL_WIDTH) -> list[
     return out
 
 
-def usable(frame: pl.DataFrame | None, *columns: str) -> bool:
-    """Whether `frame` is a non-empty DataFrame holding every column in `columns`."""
-    return (
-        isinstance(frame, pl.DataFrame)
-        and frame.height > 0
-        and all(c in frame.columns for c in columns)
-    )
+def is_empty(frame: pl.DataFrame | None) -> bool:
+    """Whether a table is absent (None) or has no rows."""
+    return frame is None or frame.height == 0
 
 
 def finite(column: str) -> pl.Expr:
@@ -135,11 +136,30 @@ def rows_height(rows: int, base: int = 160, per_row: int = 22) -> int:
     return max(320, base + per_row * rows)
 
 
+def report_labels(
+    arrival: pl.DataFrame | None, reports: pl.DataFrame | None
+) -> pl.DataFrame | None:
+    """The charts' `reports` frame: ``report_arrival`` (ranks) with n_words from ``reports``.
+
+    None without ``report_arrival`` rows (charts then name reports by id); n_words is null
+    without ``reports`` rows.
+    """
+    if is_empty(arrival):
+        return None
+    assert arrival is not None
+    if is_empty(reports):
+        return arrival.with_columns(pl.lit(None, pl.Int64).alias("n_words"))
+    assert reports is not None
+    words = reports.select(pl.col("report_id").cast(arrival.schema["report_id"]), "n_words").unique(
+        "report_id", keep="first"
+    )
+    return arrival.join(words, on="report_id", how="left")
+
+
 def report_index(reports: pl.DataFrame | None) -> pl.DataFrame:
     """report_id, file_name, arrival_rank (1 = first) and n_words (maybe null) of every report.
 
-    `reports` may be ``reports`` or ``report_arrival``; without `arrival_rank` the rank follows
-    report_date (nulls last), then file name.
+    `reports` is the frame `report_labels` builds (``report_arrival`` with n_words).
     """
     schema = {
         "report_id": pl.String,
@@ -147,22 +167,14 @@ def report_index(reports: pl.DataFrame | None) -> pl.DataFrame:
         "arrival_rank": pl.Int64,
         "n_words": pl.Int64,
     }
-    if not usable(reports, "report_id"):
+    if is_empty(reports):
         return pl.DataFrame(schema=schema)
     assert reports is not None
-    cols = reports.columns
     frame = reports.with_columns(
         pl.col("report_id").cast(pl.String),
-        (pl.col("file_name") if "file_name" in cols else pl.col("report_id"))
-        .cast(pl.String)
-        .alias("file_name"),
-        (pl.col("n_words") if "n_words" in cols else pl.lit(None)).cast(pl.Int64).alias("n_words"),
+        pl.col("file_name").cast(pl.String),
+        pl.col("n_words").cast(pl.Int64),
     ).unique("report_id", keep="first", maintain_order=True)
-    if "arrival_rank" not in cols:
-        by = ["report_date", "file_name", "report_id"] if "report_date" in cols else ["report_id"]
-        frame = frame.sort(by, nulls_last=True).with_columns(
-            pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("arrival_rank")
-        )
     return frame.select(pl.col(c).cast(t) for c, t in schema.items()).sort(
         "arrival_rank", "report_id", nulls_last=True
     )
@@ -191,26 +203,29 @@ def latest_reports(index: pl.DataFrame, n: int) -> tuple[pl.DataFrame, int]:
     return shown, index.height - shown.height
 
 
-def topic_label_frame(*frames: pl.DataFrame | None) -> pl.DataFrame:
-    """topic_id -> label (and source when known) from the first frame that has labels."""
-    for frame in frames:
-        if usable(frame, "topic_id", "label"):
-            assert frame is not None
-            cols = [pl.col("topic_id"), pl.col("label").cast(pl.String)]
-            if "source" in frame.columns:
-                cols.append(pl.col("source").cast(pl.String))
-            return frame.select(cols).unique("topic_id", keep="first", maintain_order=True)
-    return pl.DataFrame(schema={"topic_id": pl.String, "label": pl.String})
+def topic_label_frame(
+    topics: pl.DataFrame | None, topic_frequency: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """topic_id -> label and source, from ``topics``; else from ``topic_frequency`` (source null)."""
+    if not is_empty(topics):
+        assert topics is not None
+        frame = topics.select(
+            pl.col("topic_id"), pl.col("label").cast(pl.String), pl.col("source").cast(pl.String)
+        )
+    elif not is_empty(topic_frequency):
+        assert topic_frequency is not None
+        frame = topic_frequency.select(
+            pl.col("topic_id"),
+            pl.col("label").cast(pl.String),
+            pl.lit(None, pl.String).alias("source"),
+        )
+    else:
+        return pl.DataFrame(schema={"topic_id": pl.String, "label": pl.String, "source": pl.String})
+    return frame.unique("topic_id", keep="first", maintain_order=True)
 
 
 def with_topic_labels(frame: pl.DataFrame, topics: pl.DataFrame | None) -> pl.DataFrame:
-    """`frame` with a raw `topic` name column (its label, else the topic id)."""
-    if "label" in frame.columns:
-        return frame.with_columns(
-            pl.coalesce(pl.col("label").cast(pl.String), pl.col("topic_id").cast(pl.String)).alias(
-                "topic"
-            )
-        )
+    """`frame` (a table without labels) with a raw `topic` name column (its label, else the id)."""
     labels = topic_label_frame(topics)
     if labels.height:
         labels = labels.with_columns(pl.col("topic_id").cast(frame.schema["topic_id"]))

@@ -21,6 +21,7 @@ from pipelines.text.charts.common import (
     category_labels,
     escape_text,
     finite,
+    is_empty,
     known_reports,
     latest_reports,
     pooled_label,
@@ -28,7 +29,6 @@ from pipelines.text.charts.common import (
     rows_height,
     shorten,
     style_figure,
-    usable,
     with_topic_labels,
 )
 
@@ -36,11 +36,17 @@ from pipelines.text.charts.common import (
 def _reliable_fre(section_readability: pl.DataFrame) -> tuple[pl.DataFrame, int, int]:
     """Rows with a finite Flesch reading ease split into reliable ones, plus both counts."""
     frame = section_readability.filter(finite("flesch_reading_ease"))
-    if "reliable" in frame.columns:
-        reliable = frame.filter(pl.col("reliable").fill_null(False))
-    else:
-        reliable = frame
+    reliable = frame.filter(pl.col("reliable").fill_null(False))
     return reliable, reliable.height, frame.height - reliable.height
+
+
+def _unreliable_note(n_unreliable: int) -> str:
+    """Caption sentence on the unreliable sections a box chart leaves out ('' when none)."""
+    return (
+        f" {n_unreliable:,} unreliable sections (< 100 words or < 3 sentences) are left out."
+        if n_unreliable
+        else ""
+    )
 
 
 def readability_by_report_chart(
@@ -49,7 +55,7 @@ def readability_by_report_chart(
     top_n: int = TOP_REPORTS,
 ) -> Chart | None:
     """Boxes of section Flesch reading ease per report (reliable sections; earlier reports pooled)."""
-    if not usable(section_readability, "report_id", "flesch_reading_ease"):
+    if is_empty(section_readability):
         return None
     reliable, n_reliable, n_unreliable = _reliable_fre(section_readability)
     if n_reliable == 0:
@@ -76,11 +82,7 @@ def readability_by_report_chart(
         if n_other
         else ""
     )
-    dropped = (
-        f" {n_unreliable:,} unreliable sections (< 100 words or < 3 sentences) are left out."
-        if n_unreliable
-        else ""
-    )
+    dropped = _unreliable_note(n_unreliable)
     caption = (
         "Each box spans the middle half of a report's sections (line = median, dashed = mean, "
         f"whiskers = 1.5 IQR); further right = easier to read.{pooled}{dropped}"
@@ -106,18 +108,12 @@ def readability_by_topic_chart(
     top_n: int = TOP_TOPICS,
 ) -> Chart | None:
     """Boxes of section Flesch reading ease per primary topic (reliable sections only)."""
-    if not usable(section_readability, "section_id", "flesch_reading_ease") or not usable(
-        section_topics, "section_id", "topic_id"
-    ):
+    if is_empty(section_readability) or is_empty(section_topics):
         return None
     reliable, n_reliable, n_unreliable = _reliable_fre(section_readability)
     if n_reliable == 0:
         return None
-    st = section_topics
-    if "is_primary" in st.columns:
-        st = st.filter(pl.col("is_primary").fill_null(False))
-    elif "score" in st.columns:
-        st = st.sort("score", descending=True, nulls_last=True)
+    st = section_topics.filter(pl.col("is_primary").fill_null(False))
     st = st.unique("section_id", keep="first", maintain_order=True)
     st = with_topic_labels(st.select("section_id", "topic_id"), topics)
     st = st.with_columns(pl.col("section_id").cast(reliable.schema["section_id"]))
@@ -152,11 +148,7 @@ def readability_by_topic_chart(
         if n_rest
         else ""
     )
-    dropped = (
-        f" {n_unreliable:,} unreliable sections (< 100 words or < 3 sentences) are left out."
-        if n_unreliable
-        else ""
-    )
+    dropped = _unreliable_note(n_unreliable)
     caption = (
         "Each box spans the middle half of the sections whose primary topic it is (line = median, "
         f"dashed = mean); further right = easier to read.{more}{dropped}"
@@ -191,8 +183,7 @@ def readability_vs_length_chart(
     seed: int = SEED,
 ) -> Chart | None:
     """Scatter of section length (words) vs Flesch–Kincaid grade, coloured by reliability."""
-    needed = ("section_id", "report_id", "n_words", "flesch_kincaid_grade")
-    if not usable(section_readability, *needed):
+    if is_empty(section_readability):
         return None
     frame = section_readability.filter(
         finite("flesch_kincaid_grade") & (pl.col("n_words") > 0)
@@ -201,20 +192,14 @@ def readability_vs_length_chart(
         pl.col("report_id").cast(pl.String),
         pl.col("n_words"),
         pl.col("flesch_kincaid_grade").cast(pl.Float64),
-        *(
-            [pl.col("flesch_reading_ease")]
-            if "flesch_reading_ease" in section_readability.columns
-            else []
-        ),
-        (pl.col("reliable") if "reliable" in section_readability.columns else pl.lit(True))
-        .fill_null(False)
-        .alias("reliable"),
+        pl.col("flesch_reading_ease"),
+        pl.col("reliable").fill_null(False),
     )
     if frame.height == 0:
         return None
     total = frame.height
     frame = sample_rows(frame, "section_id", max_points, seed)
-    if usable(sections, "section_id", "heading"):
+    if not is_empty(sections):
         assert sections is not None
         heads = sections.select(
             pl.col("section_id").cast(frame.schema["section_id"]), pl.col("heading").cast(pl.String)

@@ -20,6 +20,7 @@ from pipelines.text.charts.common import (
     category_labels,
     escape_text,
     finite,
+    is_empty,
     known_reports,
     pooled_label,
     report_index,
@@ -27,7 +28,6 @@ from pipelines.text.charts.common import (
     shorten,
     style_figure,
     tick_angle,
-    usable,
 )
 
 
@@ -37,7 +37,7 @@ def report_similarity_heatmap(
     top_n: int = TOP_REPORTS,
 ) -> Chart | None:
     """Heatmap of cosine similarity between the reports in the most similar pairs."""
-    if not usable(report_similarity, "report_id_a", "report_id_b", "cosine"):
+    if is_empty(report_similarity):
         return None
     pairs = report_similarity.filter(
         finite("cosine") & (pl.col("report_id_a") != pl.col("report_id_b"))
@@ -45,13 +45,7 @@ def report_similarity_heatmap(
         pl.col("report_id_a").cast(pl.String).alias("a"),
         pl.col("report_id_b").cast(pl.String).alias("b"),
         pl.col("cosine").cast(pl.Float64),
-        (
-            pl.col("n_near_duplicate_sections")
-            if "n_near_duplicate_sections" in report_similarity.columns
-            else pl.lit(None)
-        )
-        .cast(pl.Int64)
-        .alias("dups"),
+        pl.col("n_near_duplicate_sections").cast(pl.Int64).alias("dups"),
     )
     if pairs.height == 0:
         return None
@@ -159,7 +153,7 @@ def novelty_chart(
     buckets: int = NOVELTY_BUCKETS,
 ) -> Chart | None:
     """Novelty (share of a report not seen in earlier reports) in arrival order."""
-    if not usable(report_novelty, "report_id", "novelty"):
+    if is_empty(report_novelty):
         return None
     frame = report_novelty.filter(finite("novelty")).with_columns(
         pl.col("report_id").cast(pl.String), (100 * pl.col("novelty").cast(pl.Float64)).alias("pct")
@@ -167,18 +161,15 @@ def novelty_chart(
     if frame.height == 0:
         return None
     index = known_reports(frame["report_id"], reports)
-    if "arrival_rank" in frame.columns:
-        frame = frame.with_columns(pl.col("arrival_rank").cast(pl.Int64))
-        frame = frame.join(index.select("report_id", "file_name"), on="report_id", how="left")
-        frame = frame.with_columns(
-            pl.col("arrival_rank").fill_null(
-                pl.col("report_id").replace_strict(
-                    index["report_id"], index["arrival_rank"], default=None
-                )
+    frame = frame.with_columns(pl.col("arrival_rank").cast(pl.Int64))
+    frame = frame.join(index.select("report_id", "file_name"), on="report_id", how="left")
+    frame = frame.with_columns(
+        pl.col("arrival_rank").fill_null(
+            pl.col("report_id").replace_strict(
+                index["report_id"], index["arrival_rank"], default=None
             )
         )
-    else:
-        frame = frame.join(index.select("report_id", "file_name", "arrival_rank"), on="report_id")
+    )
     frame = frame.with_columns(pl.col("file_name").fill_null(pl.col("report_id"))).sort(
         "arrival_rank", "report_id"
     )
@@ -276,31 +267,24 @@ def repeated_phrases_chart(
     top_n: int = TOP_PHRASES,
 ) -> Chart | None:
     """Horizontal bars: the phrases repeated in the most reports."""
-    if not usable(repeated_phrases, "phrase", "n_reports"):
+    if is_empty(repeated_phrases):
         return None
     frame = repeated_phrases.with_columns(
         pl.col("phrase").cast(pl.String),
-        (pl.col("n_occurrences") if "n_occurrences" in repeated_phrases.columns else pl.lit(None))
-        .cast(pl.Int64)
-        .alias("n_occurrences"),
-        (pl.col("n") if "n" in repeated_phrases.columns else pl.lit(None))
-        .cast(pl.Int64)
-        .alias("n"),
+        pl.col("n_occurrences").cast(pl.Int64),
+        pl.col("n").cast(pl.Int64),
     ).sort(
         ["n_reports", "n_occurrences", "phrase"], descending=[True, True, False], nulls_last=True
     )
     total = frame.height
     shown = frame.head(top_n)
-    if "example_report_id" in shown.columns:
-        names = report_index(reports).select(
-            pl.col("report_id").alias("example_report_id"), pl.col("file_name").alias("example")
-        )
-        shown = shown.with_columns(pl.col("example_report_id").cast(pl.String))
-        shown = shown.join(names, on="example_report_id", how="left").with_columns(
-            pl.col("example").fill_null(pl.col("example_report_id"))
-        )
-    else:
-        shown = shown.with_columns(pl.lit(None, pl.String).alias("example"))
+    names = report_index(reports).select(
+        pl.col("report_id").alias("example_report_id"), pl.col("file_name").alias("example")
+    )
+    shown = shown.with_columns(pl.col("example_report_id").cast(pl.String))
+    shown = shown.join(names, on="example_report_id", how="left").with_columns(
+        pl.col("example").fill_null(pl.col("example_report_id"))
+    )
     labels = category_labels(shown["phrase"].to_list(), PHRASE_WIDTH)
     custom = np.array(
         [

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 
 import polars as pl
 
-from pipelines.text.charts.common import Chart, topic_label_frame, usable
+from pipelines.text.charts.common import Chart, is_empty, report_labels, topic_label_frame
 from pipelines.text.charts.readability import (
     readability_by_report_chart,
     readability_by_topic_chart,
@@ -31,23 +31,7 @@ logger = logging.getLogger(__name__)
 def _get(frames: Mapping[str, pl.DataFrame | None], name: str) -> pl.DataFrame | None:
     """frames[name] when it is a non-empty DataFrame, else None."""
     frame = frames.get(name)
-    return frame if isinstance(frame, pl.DataFrame) and frame.height > 0 else None
-
-
-def _reports_for_labels(
-    arrival: pl.DataFrame | None, reports: pl.DataFrame | None
-) -> pl.DataFrame | None:
-    """report_arrival (ranks) with n_words from reports when both exist, else whichever exists."""
-    if not usable(arrival, "report_id", "arrival_rank"):
-        return reports
-    assert arrival is not None
-    if "n_words" in arrival.columns or not usable(reports, "report_id", "n_words"):
-        return arrival
-    assert reports is not None
-    words = reports.select(pl.col("report_id").cast(arrival.schema["report_id"]), "n_words").unique(
-        "report_id", keep="first"
-    )
-    return arrival.join(words, on="report_id", how="left")
+    return None if is_empty(frame) else frame
 
 
 def _need(frames: Mapping[str, pl.DataFrame | None], name: str) -> pl.DataFrame:
@@ -62,7 +46,7 @@ def build_charts(frames: Mapping[str, pl.DataFrame | None]) -> list[Chart]:
     """Every chart whose frames have data, in dashboard order; a failing chart is logged, skipped."""
     f = functools.partial(_get, frames)
     need = functools.partial(_need, frames)
-    reports = _reports_for_labels(f("report_arrival"), f("reports"))
+    reports = report_labels(f("report_arrival"), f("reports"))
     topics = topic_label_frame(f("topics"), f("topic_frequency"))
     specs: list[tuple[str, tuple[str, ...], Callable[[], Chart | None]]] = [
         (

@@ -18,6 +18,7 @@ from pipelines.text.charts.common import (
     Chart,
     as_sentence,
     category_labels,
+    is_empty,
     known_reports,
     latest_reports,
     pooled_label,
@@ -25,7 +26,6 @@ from pipelines.text.charts.common import (
     style_figure,
     tick_angle,
     topic_label_frame,
-    usable,
     with_topic_labels,
 )
 
@@ -34,15 +34,16 @@ def topic_frequency_chart(
     topic_frequency: pl.DataFrame, topics: pl.DataFrame | None = None, top_n: int = TOP_TOPICS
 ) -> Chart | None:
     """Horizontal bars: reports per topic (left) and the topic's share of all words (right)."""
-    if not usable(topic_frequency, "topic_id", "n_reports", "share_of_words"):
+    if is_empty(topic_frequency):
         return None
-    frame = with_topic_labels(topic_frequency, topics)
+    frame = topic_frequency.with_columns(
+        pl.coalesce(pl.col("label").cast(pl.String), pl.col("topic_id").cast(pl.String)).alias(
+            "topic"
+        )
+    )
     sources = topic_label_frame(topics)
-    if "source" in sources.columns and "source" not in frame.columns:
-        sources = sources.with_columns(pl.col("topic_id").cast(frame.schema["topic_id"]))
-        frame = frame.join(sources.select("topic_id", "source"), on="topic_id", how="left")
-    if "source" not in frame.columns:
-        frame = frame.with_columns(pl.lit(None, pl.String).alias("source"))
+    sources = sources.with_columns(pl.col("topic_id").cast(frame.schema["topic_id"]))
+    frame = frame.join(sources.select("topic_id", "source"), on="topic_id", how="left")
     frame = frame.sort(
         ["n_reports", "share_of_words", "topic"], descending=[True, True, False], nulls_last=True
     )
@@ -131,17 +132,15 @@ def report_topic_heatmap(
     top_topics: int = TOP_TOPICS,
 ) -> Chart | None:
     """Heatmap of each report's share of words per topic (latest reports; the rest pooled)."""
-    if not usable(report_topics, "report_id", "topic_id", "share_of_words"):
+    if is_empty(report_topics):
         return None
     rt = with_topic_labels(report_topics, topics).with_columns(
         pl.col("report_id").cast(pl.String),
         pl.col("share_of_words").cast(pl.Float64).fill_null(0.0),
-        (pl.col("n_words") if "n_words" in report_topics.columns else pl.lit(None))
-        .cast(pl.Float64)
-        .alias("n_words"),
+        pl.col("n_words").cast(pl.Float64),
     )
     ids = rt["report_id"]
-    if usable(reports, "report_id"):
+    if not is_empty(reports):
         assert reports is not None
         ids = pl.concat([ids, reports["report_id"].cast(pl.String)])
     index = known_reports(ids, reports)
@@ -246,14 +245,12 @@ def topic_trend_chart(
     max_buckets: int = MAX_BUCKETS,
 ) -> Chart | None:
     """Lines: mean share of words of the largest topics over report date (else arrival rank)."""
-    if not usable(topic_trend, "topic_id", "arrival_rank", "share_of_words"):
+    if is_empty(topic_trend):
         return None
     frame = with_topic_labels(topic_trend, topics).with_columns(
         pl.col("share_of_words").cast(pl.Float64).fill_null(0.0)
     )
-    dtype = frame.schema.get("report_date")
-    is_date = dtype == pl.Date or isinstance(dtype, pl.Datetime)
-    has_dates = is_date and frame["report_date"].null_count() < frame.height
+    has_dates = frame["report_date"].null_count() < frame.height
     if has_dates:
         frame = frame.filter(pl.col("report_date").is_not_null())
         every, unit = _date_buckets(frame["report_date"], max_buckets)
