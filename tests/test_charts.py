@@ -1,280 +1,35 @@
-"""Charts of the corpus tables and the offline dashboard: values, labels, scale, escaping."""
+"""Charts of the corpus tables: values, labels, scale, pooling, and the registry that builds them all."""
 
 from __future__ import annotations
 
-import html
 import re
-import time
-from datetime import UTC, datetime, timedelta
-from html.parser import HTMLParser
-from pathlib import Path
+from datetime import UTC, datetime
 
 import numpy as np
 import plotly.graph_objects as go
 import polars as pl
 import pytest
-from plotly.offline import get_plotlyjs
 
-from pipelines.text import charts
-from pipelines.text.charts import (
-    Chart,
-    build_charts,
-    novelty_chart,
+from pipelines.text.charts import common, registry
+from pipelines.text.charts.common import Chart, report_labels
+from pipelines.text.charts.readability import (
     readability_by_report_chart,
     readability_by_topic_chart,
     readability_vs_length_chart,
+)
+from pipelines.text.charts.redundancy import (
+    novelty_chart,
     repeated_phrases_chart,
     report_similarity_heatmap,
+)
+from pipelines.text.charts.registry import build_charts
+from pipelines.text.charts.topics import (
     report_topic_heatmap,
     topic_frequency_chart,
     topic_trend_chart,
-    write_dashboard,
 )
-
-XSS_SCRIPT = "<script>alert(1)</script>"
-XSS_IMG = '"><img src=x onerror=alert(2)>'
-CHART_NAMES = [
-    "topic_frequency",
-    "report_topic_heatmap",
-    "topic_trend",
-    "readability_by_report",
-    "readability_by_topic",
-    "readability_vs_length",
-    "report_similarity",
-    "novelty",
-    "repeated_phrases",
-]
-READABILITY_METRICS = (
-    "flesch_reading_ease",
-    "flesch_kincaid_grade",
-    "gunning_fog",
-    "smog_index",
-    "coleman_liau_index",
-    "automated_readability_index",
-    "dale_chall_readability_score",
-    "linsear_write_formula",
-    "text_standard",
-    "spache_readability",
-    "mcalpine_eflaw",
-    "reading_time",
-)
-
-
-def synthetic_frames(
-    n_reports: int,
-    sections_per_report: int = 10,
-    n_topics: int = 12,
-    seed: int = 0,
-    file_names: dict[int, str] | None = None,
-    headings: dict[int, str] | None = None,
-) -> dict[str, pl.DataFrame]:
-    """Every corpus table with made-up values for `n_reports` reports (vectorised; fast at 10k)."""
-    rng = np.random.default_rng(seed)
-    file_names = file_names or {}
-    headings = headings or {}
-    rids = [f"r{i:05d}" for i in range(n_reports)]
-    start = datetime(2023, 1, 2, tzinfo=UTC)
-    dates = [start + timedelta(days=int(d)) for d in np.sort(rng.integers(0, 900, n_reports))]
-    names = [file_names.get(i, f"report_{i:05d}_quarterly_review.md") for i in range(n_reports)]
-    n_sec = n_reports * sections_per_report
-    sec_report = np.repeat(np.arange(n_reports), sections_per_report)
-    sec_words = rng.integers(20, 900, n_sec)
-    sec_sent = np.maximum(1, sec_words // rng.integers(12, 30, n_sec))
-    sids = [f"s{i:07d}" for i in range(n_sec)]
-    sec_heads = [headings.get(i, f"Section {i % sections_per_report + 1}") for i in range(n_sec)]
-    report_words = np.bincount(sec_report, weights=sec_words, minlength=n_reports).astype(np.int64)
-    reports = pl.DataFrame(
-        {
-            "report_id": rids,
-            "file_name": names,
-            "title": [f"Report {i}" for i in range(n_reports)],
-            "n_words": report_words,
-            "n_sections": np.full(n_reports, sections_per_report),
-            "report_date": dates,
-        }
-    )
-    report_arrival = reports.select(
-        "report_id",
-        "file_name",
-        "title",
-        "report_date",
-        pl.int_range(1, pl.len() + 1).alias("arrival_rank"),
-    )
-    sections = pl.DataFrame(
-        {
-            "report_id": [rids[r] for r in sec_report],
-            "section_id": sids,
-            "ordinal": np.tile(np.arange(sections_per_report), n_reports),
-            "level": np.full(n_sec, 2),
-            "number": [None] * n_sec,
-            "heading": sec_heads,
-            "n_words": sec_words,
-            "is_preamble": np.tile(np.arange(sections_per_report) == 0, n_reports),
-        }
-    )
-    topic_ids = [f"t{k:02d}" for k in range(n_topics)]
-    topics = pl.DataFrame(
-        {
-            "topic_id": topic_ids,
-            "label": [f"topic {k}" for k in range(n_topics)],
-            "description": [""] * n_topics,
-            "source": ["taxonomy" if k % 3 else "discovered" for k in range(n_topics)],
-        }
-    )
-    popularity = rng.dirichlet(np.ones(n_topics) * 0.7)
-    sec_topic = rng.choice(n_topics, n_sec, p=popularity)
-    section_topics = pl.DataFrame(
-        {
-            "section_id": sids,
-            "report_id": [rids[r] for r in sec_report],
-            "topic_id": [topic_ids[t] for t in sec_topic],
-            "score": rng.random(n_sec),
-            "is_primary": np.ones(n_sec, dtype=bool),
-        }
-    )
-    rt = (
-        section_topics.with_columns(pl.Series("n_words", sec_words))
-        .group_by("report_id", "topic_id")
-        .agg(pl.len().alias("n_sections"), pl.col("n_words").sum())
-        .join(reports.select("report_id", pl.col("n_words").alias("total")), on="report_id")
-        .with_columns((pl.col("n_words") / pl.col("total")).alias("share_of_words"))
-        .drop("total")
-        .sort("report_id", "topic_id")
-    )
-    topic_frequency = (
-        rt.group_by("topic_id")
-        .agg(
-            pl.len().alias("n_reports"),
-            pl.col("n_sections").sum(),
-            (pl.col("n_words").sum() / int(report_words.sum())).alias("share_of_words"),
-        )
-        .join(topics.select("topic_id", "label"), on="topic_id")
-        .with_columns(
-            pl.lit(start).alias("first_seen"),
-            pl.lit(dates[-1]).alias("last_seen"),
-            pl.lit(0.5).alias("mean_position"),
-        )
-        .sort("topic_id")
-    )
-    topic_trend = rt.join(
-        report_arrival.select("report_id", "report_date", "arrival_rank"), on="report_id"
-    ).select("topic_id", "report_date", "arrival_rank", "n_sections", "share_of_words")
-    fre = rng.normal(45, 15, n_sec)
-    section_readability = pl.DataFrame(
-        {
-            "report_id": [rids[r] for r in sec_report],
-            "section_id": sids,
-            **{m: rng.normal(10, 3, n_sec) for m in READABILITY_METRICS},
-            "n_sentences": sec_sent,
-            "n_words": sec_words,
-            "n_syllables": sec_words * 2,
-            "n_polysyllables": sec_words // 10,
-            "n_difficult_words": sec_words // 8,
-            "n_long_words": sec_words // 5,
-        }
-    ).with_columns(
-        pl.Series("flesch_reading_ease", fre),
-        ((pl.col("n_words") >= 100) & (pl.col("n_sentences") >= 3)).alias("reliable"),
-    )
-    report_readability = section_readability.group_by("report_id").agg(
-        pl.col(c).mean() for c in (*READABILITY_METRICS, "n_words")
-    )
-    pairs_a = rng.integers(0, n_reports, min(5 * n_reports, 50_000))
-    pairs_b = rng.integers(0, n_reports, pairs_a.size)
-    keep = pairs_a != pairs_b
-    report_similarity = pl.DataFrame(
-        {
-            "report_id_a": [rids[i] for i in pairs_a[keep]],
-            "report_id_b": [rids[i] for i in pairs_b[keep]],
-            "cosine": rng.beta(2, 5, int(keep.sum())),
-            "n_near_duplicate_sections": rng.integers(0, 4, int(keep.sum())),
-        }
-    )
-    novelty = np.clip(rng.normal(0.6, 0.2, n_reports), 0, 1)
-    novelty[0] = 1.0
-    report_novelty = pl.DataFrame(
-        {
-            "report_id": rids,
-            "arrival_rank": np.arange(1, n_reports + 1),
-            "shingle_share_seen": 1 - novelty,
-            "section_share_seen": 1 - novelty,
-            "novelty": novelty,
-        }
-    )
-    n_phrases = min(500, 5 * n_reports)
-    repeated_phrases = pl.DataFrame(
-        {
-            "phrase": [
-                f"this phrase number {i} repeats across the reports" for i in range(n_phrases)
-            ],
-            "n": np.full(n_phrases, 8),
-            "n_reports": rng.integers(2, max(3, n_reports), n_phrases),
-            "n_occurrences": rng.integers(2, 50, n_phrases),
-            "example_report_id": [rids[i % n_reports] for i in range(n_phrases)],
-        }
-    )
-    return {
-        "reports": reports,
-        "report_arrival": report_arrival,
-        "sections": sections,
-        "topics": topics,
-        "topic_frequency": topic_frequency,
-        "report_topics": rt,
-        "topic_trend": topic_trend,
-        "section_readability": section_readability,
-        "report_readability": report_readability,
-        "section_topics": section_topics,
-        "report_similarity": report_similarity,
-        "report_novelty": report_novelty,
-        "repeated_phrases": repeated_phrases,
-    }
-
-
-def hostile_frames(n_reports: int = 6) -> dict[str, pl.DataFrame]:
-    """Small synthetic corpus whose file names, headings, topics and phrases carry HTML/JS."""
-    frames = synthetic_frames(
-        n_reports,
-        sections_per_report=6,
-        n_topics=5,
-        seed=3,
-        file_names={0: XSS_SCRIPT, 1: XSS_IMG, 2: "a & b <b>bold</b>.md"},
-        headings={1: XSS_IMG, 2: XSS_SCRIPT},
-    )
-    # make the hostile headings the hardest reliable sections so they reach the summary table
-    frames["section_readability"] = frames["section_readability"].with_columns(
-        pl.when(pl.col("section_id").is_in(["s0000001", "s0000002"]))
-        .then(pl.lit(30.0))
-        .otherwise(pl.col("flesch_kincaid_grade"))
-        .alias("flesch_kincaid_grade"),
-        pl.when(pl.col("section_id").is_in(["s0000001", "s0000002"]))
-        .then(pl.lit(True))
-        .otherwise(pl.col("reliable"))
-        .alias("reliable"),
-    )
-    frames["topics"] = frames["topics"].with_columns(
-        pl.when(pl.col("topic_id") == "t01")
-        .then(pl.lit(XSS_SCRIPT))
-        .otherwise(pl.col("label"))
-        .alias("label")
-    )
-    frames["topic_frequency"] = frames["topic_frequency"].with_columns(
-        pl.when(pl.col("topic_id") == "t01")
-        .then(pl.lit(XSS_SCRIPT))
-        .otherwise(pl.col("label"))
-        .alias("label")
-    )
-    frames["repeated_phrases"] = frames["repeated_phrases"].with_columns(
-        pl.when(pl.int_range(pl.len()) == 0)
-        .then(pl.lit(XSS_IMG + " </script><script>alert(3)</script>"))
-        .otherwise(pl.col("phrase"))
-        .alias("phrase"),
-        pl.when(pl.int_range(pl.len()) == 0)
-        .then(pl.lit(n_reports))
-        .otherwise(pl.col("n_reports"))
-        .alias("n_reports"),
-    )
-    return frames
-
+from tests.chart_frames import CHART_NAMES, synthetic_frames
+from tests.chart_tables import chart_reports, table
 
 # --------------------------------------------------------------------------- helpers
 
@@ -322,14 +77,13 @@ def bar_lengths(fig: go.Figure, subplot_x: str = "x") -> dict[str, float]:
 
 
 def test_topic_frequency_bars_match_input() -> None:
-    tf = pl.DataFrame(
-        {
-            "topic_id": ["a", "b", "c"],
-            "label": ["Budget", "Staffing <b>x</b>", "Risks"],
-            "n_reports": [7, 3, 5],
-            "n_sections": [20, 4, 9],
-            "share_of_words": [0.30, 0.05, 0.125],
-        }
+    tf = table(
+        "topic_frequency",
+        topic_id=["a", "b", "c"],
+        label=["Budget", "Staffing <b>x</b>", "Risks"],
+        n_reports=[7, 3, 5],
+        n_sections=[20, 4, 9],
+        share_of_words=[0.30, 0.05, 0.125],
     )
     chart = assert_well_formed(topic_frequency_chart(tf), "topic_frequency")
     assert bar_lengths(chart.figure, "x") == {
@@ -351,19 +105,18 @@ def test_topic_frequency_bars_match_input() -> None:
 
 
 def test_topic_frequency_top_n_and_sources() -> None:
-    tf = pl.DataFrame(
-        {
-            "topic_id": [f"t{i}" for i in range(50)],
-            "n_reports": list(range(50)),
-            "share_of_words": [0.01] * 50,
-        }
+    tf = table(
+        "topic_frequency",
+        topic_id=[f"t{i}" for i in range(50)],
+        label=[f"L{i}" for i in range(50)],
+        n_reports=list(range(50)),
+        share_of_words=[0.01] * 50,
     )
-    topics = pl.DataFrame(
-        {
-            "topic_id": [f"t{i}" for i in range(50)],
-            "label": [f"L{i}" for i in range(50)],
-            "source": ["taxonomy", "discovered"] * 25,
-        }
+    topics = table(
+        "topics",
+        topic_id=[f"t{i}" for i in range(50)],
+        label=[f"L{i}" for i in range(50)],
+        source=["taxonomy", "discovered"] * 25,
     )
     chart = assert_well_formed(topic_frequency_chart(tf, topics, top_n=10), "topic_frequency")
     lengths = bar_lengths(chart.figure)
@@ -373,14 +126,7 @@ def test_topic_frequency_top_n_and_sources() -> None:
 
 
 def test_report_topic_heatmap_values_and_other_row() -> None:
-    reports = pl.DataFrame(
-        {
-            "report_id": ["r1", "r2", "r3", "r4"],
-            "file_name": ["one.md", "two.md", "three.md", "four.md"],
-            "n_words": [100, 200, 300, 400],
-            "report_date": [datetime(2024, m, 1, tzinfo=UTC) for m in (1, 2, 3, 4)],
-        }
-    )
+    reports = chart_reports(["one.md", "two.md", "three.md", "four.md"], [100, 200, 300, 400])
     rt = pl.DataFrame(
         {
             "report_id": ["r1", "r1", "r2", "r3", "r3", "r4"],
@@ -390,7 +136,7 @@ def test_report_topic_heatmap_values_and_other_row() -> None:
             "share_of_words": [0.5, 0.5, 0.5, 0.5, 0.5, 1.0],
         }
     )
-    topics = pl.DataFrame({"topic_id": ["a", "b", "c"], "label": ["A", "B", "C"]})
+    topics = table("topics", topic_id=["a", "b", "c"], label=["A", "B", "C"])
     chart = assert_well_formed(
         report_topic_heatmap(rt, reports, topics, top_reports=2, top_topics=2),
         "report_topic_heatmap",
@@ -426,8 +172,8 @@ def test_topic_trend_by_report_and_bucketed() -> None:
 
     big = synthetic_frames(400, sections_per_report=3, n_topics=12)
     chart = assert_well_formed(topic_trend_chart(big["topic_trend"], big["topics"]), "topic_trend")
-    assert len(chart.figure.data) == charts.TREND_TOPICS
-    assert all(len(t.x) <= charts.MAX_BUCKETS for t in chart.figure.data)
+    assert len(chart.figure.data) == common.TREND_TOPICS
+    assert all(len(t.x) <= common.MAX_BUCKETS for t in chart.figure.data)
     assert "per month" in chart.figure.layout.xaxis.title.text
 
 
@@ -451,26 +197,22 @@ def test_topic_trend_without_dates_uses_arrival_rank() -> None:
 
 def readability_frame() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Section readability of three reports (one value unreliable), their sections and reports."""
-    sr = pl.DataFrame(
-        {
-            "report_id": ["r1"] * 4 + ["r2"] * 3 + ["r3"] * 2,
-            "section_id": [f"s{i}" for i in range(9)],
-            "flesch_reading_ease": [10.0, 20.0, 30.0, 999.0, 50.0, 60.0, 70.0, 80.0, 90.0],
-            "flesch_kincaid_grade": [12.0, 11.0, 10.0, 1.0, 8.0, 7.0, 6.0, 5.0, 4.0],
-            "n_words": [200, 300, 400, 20, 500, 600, 700, 800, 900],
-            "reliable": [True, True, True, False, True, True, True, True, True],
-        }
+    sr = table(
+        "section_readability",
+        report_id=["r1"] * 4 + ["r2"] * 3 + ["r3"] * 2,
+        section_id=[f"s{i}" for i in range(9)],
+        flesch_reading_ease=[10.0, 20.0, 30.0, 999.0, 50.0, 60.0, 70.0, 80.0, 90.0],
+        flesch_kincaid_grade=[12.0, 11.0, 10.0, 1.0, 8.0, 7.0, 6.0, 5.0, 4.0],
+        n_words=[200, 300, 400, 20, 500, 600, 700, 800, 900],
+        reliable=[True, True, True, False, True, True, True, True, True],
     )
-    sections = sr.select(
-        "report_id", "section_id", pl.format("Heading {}", "section_id").alias("heading")
+    sections = table(
+        "sections",
+        report_id=sr["report_id"],
+        section_id=sr["section_id"],
+        heading=[f"Heading s{i}" for i in range(9)],
     )
-    reports = pl.DataFrame(
-        {
-            "report_id": ["r1", "r2", "r3"],
-            "file_name": ["first.md", "second.md", "third.md"],
-            "report_date": [datetime(2024, 1, d, tzinfo=UTC) for d in (1, 2, 3)],
-        }
-    )
+    reports = chart_reports(["first.md", "second.md", "third.md"])
     return sr, sections, reports
 
 
@@ -509,7 +251,7 @@ def test_readability_by_topic_uses_primary_topic_and_pools() -> None:
             "is_primary": [True] * 9 + [False],
         }
     )
-    topics = pl.DataFrame({"topic_id": ["a", "b", "c", "z"], "label": ["A", "B", "C", "Z"]})
+    topics = table("topics", topic_id=["a", "b", "c", "z"], label=["A", "B", "C", "Z"])
     chart = assert_well_formed(
         readability_by_topic_chart(sr, st, topics, top_n=2), "readability_by_topic"
     )
@@ -533,11 +275,12 @@ def test_readability_vs_length_scatter_and_sampling() -> None:
     assert "sample" not in chart.caption
 
     big = synthetic_frames(800, sections_per_report=10)
+    labels = report_labels(big["report_arrival"], big["reports"])
     a = readability_vs_length_chart(
-        big["section_readability"], big["sections"], big["reports"], max_points=500
+        big["section_readability"], big["sections"], labels, max_points=500
     )
     shuffled = big["section_readability"].sample(fraction=1.0, shuffle=True, seed=5)
-    b = readability_vs_length_chart(shuffled, big["sections"], big["reports"], max_points=500)
+    b = readability_vs_length_chart(shuffled, big["sections"], labels, max_points=500)
     assert a is not None and b is not None
     assert sum(len(t.x) for t in a.figure.data) == 500
     assert "sample of 500 of 8,000 sections" in a.caption
@@ -558,13 +301,7 @@ def test_report_similarity_heatmap_symmetric_with_other() -> None:
             "n_near_duplicate_sections": [3, 0, 1, 2],
         }
     )
-    reports = pl.DataFrame(
-        {
-            "report_id": ["r1", "r2", "r3", "r4"],
-            "file_name": ["a.md", "b.md", "c.md", "d.md"],
-            "arrival_rank": [1, 2, 3, 4],
-        }
-    )
+    reports = chart_reports(["a.md", "b.md", "c.md", "d.md"])
     chart = assert_well_formed(report_similarity_heatmap(sim, reports), "report_similarity")
     hm = chart.figure.data[0]
     assert list(hm.x) == ["a.md", "b.md", "c.md", "d.md"]
@@ -583,8 +320,8 @@ def test_report_similarity_heatmap_symmetric_with_other() -> None:
 
 
 def test_novelty_bars_and_buckets() -> None:
-    nov = pl.DataFrame({"report_id": ["r2", "r1"], "arrival_rank": [2, 1], "novelty": [0.25, 1.0]})
-    reports = pl.DataFrame({"report_id": ["r1", "r2"], "file_name": ["a.md", "b.md"]})
+    nov = table("report_novelty", report_id=["r2", "r1"], arrival_rank=[2, 1], novelty=[0.25, 1.0])
+    reports = chart_reports(["a.md", "b.md"])
     chart = assert_well_formed(novelty_chart(nov, reports), "novelty")
     bar = chart.figure.data[0]
     assert np.asarray(bar.x).tolist() == [1, 2]
@@ -592,22 +329,22 @@ def test_novelty_bars_and_buckets() -> None:
     assert [c[0] for c in bar.customdata] == ["a.md", "b.md"]
 
     big = synthetic_frames(2_000, sections_per_report=1)
-    chart = assert_well_formed(novelty_chart(big["report_novelty"], big["reports"]), "novelty")
-    assert all(len(t.x) <= charts.NOVELTY_BUCKETS for t in chart.figure.data)
+    labels = report_labels(big["report_arrival"], big["reports"])
+    chart = assert_well_formed(novelty_chart(big["report_novelty"], labels), "novelty")
+    assert all(len(t.x) <= common.NOVELTY_BUCKETS for t in chart.figure.data)
     assert "10 consecutive reports" in chart.caption
 
 
 def test_repeated_phrases_top_n() -> None:
-    rp = pl.DataFrame(
-        {
-            "phrase": [f"phrase {i}" for i in range(40)],
-            "n": [5] * 40,
-            "n_reports": list(range(40)),
-            "n_occurrences": [100] * 40,
-            "example_report_id": ["r1"] * 40,
-        }
+    rp = table(
+        "repeated_phrases",
+        phrase=[f"phrase {i}" for i in range(40)],
+        n=[5] * 40,
+        n_reports=list(range(40)),
+        n_occurrences=[100] * 40,
+        example_report_id=["r1"] * 40,
     )
-    reports = pl.DataFrame({"report_id": ["r1"], "file_name": ["x.md"]})
+    reports = chart_reports(["x.md"])
     chart = assert_well_formed(repeated_phrases_chart(rp, reports, top_n=5), "repeated_phrases")
     assert bar_lengths(chart.figure) == {f"phrase {i}": float(i) for i in range(35, 40)}
     assert chart.summary["example report"].to_list()[0] == "x.md"
@@ -629,133 +366,26 @@ def test_build_charts_all_and_missing_frames() -> None:
         "report_novelty": frames["report_novelty"],
     }
     assert [c.name for c in build_charts(partial)] == ["topic_frequency", "novelty"]
-    broken = dict(frames, report_similarity=pl.DataFrame({"cosine": [0.5]}), section_topics=None)
+    broken = dict(
+        frames, report_similarity=frames["report_similarity"].clear(), section_topics=None
+    )
     names = [c.name for c in build_charts(broken)]
     assert "report_similarity" not in names and "readability_by_topic" not in names
     assert "novelty" in names
+
+
+def test_a_table_missing_a_column_is_an_error_not_an_empty_chart() -> None:
+    tf = table("topic_frequency", topic_id=["a"], label=["A"], n_reports=[1], share_of_words=[1.0])
+    assert topic_frequency_chart(tf.clear()) is None  # an empty table: no chart
+    with pytest.raises(pl.exceptions.ColumnNotFoundError):
+        topic_frequency_chart(tf.drop("n_reports"))
 
 
 def test_build_charts_survives_a_failing_chart(monkeypatch: pytest.MonkeyPatch) -> None:
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(charts, "novelty_chart", boom)
+    monkeypatch.setattr(registry, "novelty_chart", boom)
     frames = synthetic_frames(10, sections_per_report=2)
     names = [c.name for c in build_charts(frames)]
     assert "novelty" not in names and len(names) == len(CHART_NAMES) - 1
-
-
-# --------------------------------------------------------------------------- dashboard
-
-
-class _Refs(HTMLParser):
-    """Collect the URL attributes (src, href, ...) of the real tags of a page."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.urls: list[tuple[str, str, str]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        """Record every URL-valued attribute of the tag."""
-        for key, value in attrs:
-            if key in {"src", "href", "action", "poster", "data", "srcset"} and value is not None:
-                self.urls.append((tag, key, value))
-
-
-def page_refs(page: str) -> list[tuple[str, str, str]]:
-    """(tag, attribute, url) of every src/href in the page's markup (script bodies not parsed)."""
-    parser = _Refs()
-    parser.feed(page)
-    return parser.urls
-
-
-def external_refs(page: str) -> list[str]:
-    """URL attributes of the page's tags that could leave the folder (scheme or //host)."""
-    return [
-        url for _, _, url in page_refs(page) if re.match(r"^\s*([a-z][a-z0-9+.-]*:|//)", url, re.I)
-    ]
-
-
-def test_dashboard_files_and_offline(tmp_path: Path) -> None:
-    built = build_charts(hostile_frames())
-    out = write_dashboard(built, tmp_path / "dash", generated_at="2024-05-01 <b>now</b>")
-    assert set(out) == {"index", "plotly_js", *CHART_NAMES}
-    index = out["index"].read_text(encoding="utf-8")
-    js = get_plotlyjs()
-    assert index.count(js[:300]) == 1  # plotly.js inlined exactly once
-    assert index.count("plotly.js v") == 1
-    assert external_refs(index) == []
-    assert {(tag, attr) for tag, attr, _ in page_refs(index)} == {("a", "href")}
-    markup = index.replace(charts._plotly_js(), "")
-    assert "<script src" not in markup and "mathjax" not in markup.lower()
-    assert (tmp_path / "dash" / "plotly.min.js").read_text(encoding="utf-8") == js
-    assert not list((tmp_path / "dash").glob(".*.tmp"))
-    for name in CHART_NAMES:
-        page = out[name].read_text(encoding="utf-8")
-        assert '<script src="plotly.min.js"' in page and js[:300] not in page
-        assert external_refs(page) == []
-        assert ("script", "src", "plotly.min.js") in page_refs(page)
-        assert f'href="#{name}"' in index
-    assert "2024-05-01 &lt;b&gt;now&lt;/b&gt;" in index
-
-
-def test_dashboard_escapes_report_strings(tmp_path: Path) -> None:
-    out = write_dashboard(build_charts(hostile_frames()), tmp_path)
-    index = out["index"].read_text(encoding="utf-8")
-    body = index.replace(charts._plotly_js(), "")
-    # every <script> element is ours: plotly.js, the renderer, JSON data blocks
-    for match in re.finditer(r"<script([^>]*)>(.*?)</script>", body, flags=re.S | re.I):
-        attrs, content = match.groups()
-        assert attrs in ("", ' type="application/json" data-plot="plot-' + attrs.split("plot-")[-1])
-        if "application/json" in attrs:
-            assert "<" not in content and ">" not in content
-    assert "alert(1)" in body  # present, but only as escaped text
-    assert XSS_SCRIPT not in body and "<img" not in body.lower()
-    assert html.escape(XSS_SCRIPT) in body  # summary table cell
-    assert html.escape(XSS_IMG) in body
-    assert body.lower().count("<script") == body.lower().count("</script>")
-
-
-def test_figure_strings_are_escaped_for_plotly() -> None:
-    frames = hostile_frames()
-    built = {c.name: c for c in build_charts(frames)}
-    heat = built["readability_by_report"].figure.data[0]
-    assert html.escape(XSS_SCRIPT, quote=False) in heat.y
-    assert html.escape(XSS_IMG, quote=False) in heat.y
-    assert "a &amp; b &lt;b&gt;bold&lt;/b&gt;.md" in heat.y
-    scatter = built["readability_vs_length"].figure.data[0]
-    headings = {row[1] for row in scatter.customdata}
-    assert html.escape(XSS_IMG, quote=False) in headings
-    assert not any(
-        "<" in str(row) for t in built["readability_vs_length"].figure.data for row in t.customdata
-    )
-    assert charts._script_safe('{"a":"</script><!--\u2028&"}') == (
-        '{"a":"\\u003c/script\\u003e\\u003c!--\\u2028\\u0026"}'
-    )
-
-
-def test_dashboard_at_10k_reports_is_small_and_fast(tmp_path: Path) -> None:
-    t0 = time.perf_counter()
-    frames = synthetic_frames(10_000, sections_per_report=10, n_topics=60)
-    t1 = time.perf_counter()
-    built = build_charts(frames)
-    out = write_dashboard(built, tmp_path)
-    t2 = time.perf_counter()
-    assert [c.name for c in built] == CHART_NAMES
-    size = out["index"].stat().st_size
-    print(f"10k dashboard: {size / 1e6:.2f} MB; frames {t1 - t0:.1f}s, charts+write {t2 - t1:.1f}s")
-    assert size < 10_000_000
-    assert t2 - t1 < 20
-    by_name = {c.name: c for c in built}
-    assert sum(len(t.x) for t in by_name["readability_vs_length"].figure.data) == charts.MAX_POINTS
-    assert "sample of 5,000 of 100,000 sections" in by_name["readability_vs_length"].caption
-    for name in ("report_topic_heatmap", "report_similarity"):
-        assert len(by_name[name].figure.data[0].y) <= charts.TOP_REPORTS + 1
-    assert (
-        len(by_name["readability_by_report"].figure.layout.yaxis.categoryarray)
-        == charts.TOP_REPORTS + 1
-    )
-    assert "other (9,970 earlier reports)" in by_name["report_topic_heatmap"].figure.data[0].y
-    for path in out.values():
-        if path.suffix == ".html" and path.name != "index.html":
-            assert path.stat().st_size < 2_000_000

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from pipelines.text.charts import build_charts, write_dashboard
-from tests.test_charts import CHART_NAMES, XSS_IMG, XSS_SCRIPT, hostile_frames
+from pipelines.dashboard.page import write_dashboard
+from pipelines.text.charts.registry import build_charts
+from tests.chart_frames import CHART_NAMES, XSS_IMG, XSS_SCRIPT, hostile_frames
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "warehouse" / "screenshots"

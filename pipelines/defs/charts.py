@@ -5,11 +5,12 @@ import polars as pl
 
 from pipelines.asset_metadata import markdown_preview
 from pipelines.corpus_reads import all_assignments, read_reports
+from pipelines.dashboard.page import write_dashboard
 from pipelines.resources import WarehouseResource
-from pipelines.text import charts
+from pipelines.text.charts.registry import build_charts
 from pipelines.warehouse import SCHEMA, Warehouse
 
-# Chart name (as charts.build_charts names them) -> the tables it reads.
+# Chart name (as build_charts names them) -> the tables it reads.
 CHART_TABLES = {
     "topic_frequency": ["topic_frequency"],
     "report_topic_heatmap": ["report_topics"],
@@ -85,8 +86,8 @@ def read_frames(store: Warehouse) -> dict[str, pl.DataFrame]:
 )
 def dashboard(warehouse: WarehouseResource):  # type: ignore[no-untyped-def]
     """Build every chart that has data and write the dashboard atomically."""
-    built = charts.build_charts(read_frames(warehouse.get()))
-    written = charts.write_dashboard(built, warehouse.charts_dir)
+    built = build_charts(read_frames(warehouse.get()))
+    written = write_dashboard(built, warehouse.charts_dir)
     for chart in built:
         if chart.name not in CHART_TABLES:
             continue
