@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from pipelines.asset_checks import offending_rows_check
 from pipelines.asset_metadata import markdown_preview
 from pipelines.asset_specs import report_multi_asset, report_spec
 from pipelines.corpus_reads import read_section_texts, report_texts
@@ -63,30 +64,18 @@ def readability(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
     )
 
 
-@dg.asset_check(
+readability_is_finite_when_reliable = offending_rows_check(
     asset="section_readability",
     name=READABILITY_IS_FINITE_WHEN_RELIABLE,
     description="Every formula is a finite number on every reliable section and report.",
+    counted="rows_not_finite",
 )
-def readability_is_finite_when_reliable(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    """Count reliable rows where any metric is NULL, NaN or infinite."""
-    bad = warehouse.get().read_check(READABILITY_IS_FINITE_WHEN_RELIABLE)
-    return dg.AssetCheckResult(
-        passed=bad.height == 0,
-        metadata={"rows_not_finite": bad.height, "rows": markdown_preview(bad)},
-    )
 
 
-@dg.asset_check(
+report_readability_within_section_range = offending_rows_check(
     asset="report_readability",
     name=REPORT_READABILITY_WITHIN_SECTION_RANGE,
     description="For formulas that average over words or sentences (Coleman-Liau, SMOG, "
     "McAlpine EFLAW), each report's value lies within its sections' range.",
+    counted="reports_outside_range",
 )
-def report_readability_within_section_range(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    """Compare each report's averaging formulas with the min/max over its sections."""
-    bad = warehouse.get().read_check(REPORT_READABILITY_WITHIN_SECTION_RANGE)
-    return dg.AssetCheckResult(
-        passed=bad.height == 0,
-        metadata={"reports_outside_range": bad.height, "reports": markdown_preview(bad)},
-    )

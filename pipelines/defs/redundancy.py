@@ -3,6 +3,7 @@
 import dagster as dg
 import polars as pl
 
+from pipelines.asset_checks import offending_rows_check
 from pipelines.asset_metadata import markdown_preview
 from pipelines.asset_specs import corpus_asset, report_asset
 from pipelines.corpus_reads import read_reports, read_section_texts, report_texts
@@ -328,27 +329,18 @@ def repeated_phrases(warehouse: WarehouseResource) -> dg.MaterializeResult:
     )
 
 
-@dg.asset_check(
+repetition_fractions_in_unit_range = offending_rows_check(
     asset="report_repetition",
     name=REPETITION_FRACTIONS_IN_UNIT_RANGE,
     description="Every Gopher repetition fraction lies within [0, 1].",
+    counted="rows_outside",
 )
-def repetition_fractions_in_unit_range(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    """Count rows where a fraction (not the compression ratio) falls outside [0, 1]."""
-    bad = warehouse.get().read_check(REPETITION_FRACTIONS_IN_UNIT_RANGE)
-    return dg.AssetCheckResult(passed=bad.height == 0, metadata={"rows_outside": bad.height})
 
 
-@dg.asset_check(
+near_duplicate_pairs_are_verified = offending_rows_check(
     asset="near_duplicate_sections",
     name=NEAR_DUPLICATE_PAIRS_ARE_VERIFIED,
     description="Every stored pair's Jaccard, recomputed in SQL from the stored shingles, "
     "equals the stored value and reaches the threshold; fractions lie within [0, 1].",
+    counted="unverified_pairs",
 )
-def near_duplicate_pairs_are_verified(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    """Recompute each pair's Jaccard independently in DuckDB and compare."""
-    bad = warehouse.get().read_check(NEAR_DUPLICATE_PAIRS_ARE_VERIFIED)
-    return dg.AssetCheckResult(
-        passed=bad.height == 0,
-        metadata={"unverified_pairs": bad.height, "pairs": markdown_preview(bad)},
-    )

@@ -4,6 +4,7 @@ from collections.abc import Iterator
 
 import dagster as dg
 
+from pipelines.asset_checks import offending_rows_check
 from pipelines.asset_metadata import markdown_preview
 from pipelines.asset_specs import corpus_asset, report_multi_asset, report_spec
 from pipelines.partitions import reports_partitions
@@ -129,35 +130,19 @@ def report_inventory(
     )
 
 
-@dg.asset_check(
+sections_cover_every_word = offending_rows_check(
     asset="sections",
     name=SECTIONS_COVER_EVERY_WORD,
     description="The words of each report's sections add up to the report's words: "
     "nothing lost, nothing counted twice.",
+    counted="reports_with_mismatch",
+    parameters={"word_pattern": WORD_PATTERN},
 )
-def sections_cover_every_word(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    """Compare, in SQL, each report's word count with the words of its sections' Markdown."""
-    mismatches = warehouse.get().read_check(
-        SECTIONS_COVER_EVERY_WORD, {"word_pattern": WORD_PATTERN}
-    )
-    return dg.AssetCheckResult(
-        passed=mismatches.height == 0,
-        metadata={
-            "reports_with_mismatch": mismatches.height,
-            "mismatches": markdown_preview(mismatches),
-        },
-    )
 
 
-@dg.asset_check(
+every_report_has_sections = offending_rows_check(
     asset="sections",
     name=EVERY_REPORT_HAS_SECTIONS,
     description="Every landed report has at least one section.",
+    counted="reports_without_sections",
 )
-def every_report_has_sections(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    """Find reports without any row in corpus.sections."""
-    orphans = warehouse.get().read_check(EVERY_REPORT_HAS_SECTIONS)
-    return dg.AssetCheckResult(
-        passed=orphans.height == 0,
-        metadata={"reports_without_sections": orphans.height, "reports": markdown_preview(orphans)},
-    )
