@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import polars as pl
 
-from pipelines.text.readability import METRIC_COLUMNS
+from pipelines.text.readability.formulas import METRIC_COLUMNS
 from tests.chart_tables import full_shape
 
 XSS_SCRIPT = "<script>alert(1)</script>"

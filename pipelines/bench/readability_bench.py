@@ -10,15 +10,10 @@ from pathlib import Path
 import polars as pl
 from textstat.backend.utils import get_pyphen
 
-from pipelines.text.readability import (
-    COUNT_COLUMNS,
-    LANG,
-    METRIC_COLUMNS,
-    clear_textstat_caches,
-    clear_word_cache,
-    readability,
-    textstat_reference,
-)
+from pipelines.text.readability.counts import LANG, clear_word_cache
+from pipelines.text.readability.dictionary import clear_textstat_caches
+from pipelines.text.readability.formulas import COUNT_COLUMNS, METRIC_COLUMNS
+from pipelines.text.readability.table import readability, textstat_reference
 
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
 _WARM_UP_TEXT = "Warm up the pronouncing dictionary, the hyphenator and the easy-word list."

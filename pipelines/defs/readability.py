@@ -8,7 +8,7 @@ from pipelines.asset_specs import report_multi_asset, report_spec
 from pipelines.corpus_reads import read_section_texts, report_texts
 from pipelines.reports_folder import report_id
 from pipelines.resources import WarehouseResource
-from pipelines.text import readability as formulas
+from pipelines.text.readability.table import readability as readability_table
 
 READABILITY_IS_FINITE_WHEN_RELIABLE = "readability_is_finite_when_reliable"
 REPORT_READABILITY_WITHIN_SECTION_RANGE = "report_readability_within_section_range"
@@ -38,8 +38,8 @@ def readability(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
     store = warehouse.get()
     ids = [report_id(name) for name in context.partition_keys]
     sections = read_section_texts(store, ids)
-    per_section = formulas.readability(sections, ["report_id", "section_id"])
-    per_report = formulas.readability(report_texts(sections), ["report_id"])
+    per_section = readability_table(sections, ["report_id", "section_id"])
+    per_report = readability_table(report_texts(sections), ["report_id"])
     store.replace_many(
         [
             ("section_readability", per_section, "report_id", ids),

@@ -1,5 +1,6 @@
 -- readability_is_finite_when_reliable: reliable sections and reports where any formula is
--- NULL, NaN or infinite (the columns are METRIC_COLUMNS of pipelines/text/readability.py).
+-- NULL, NaN or infinite (the columns are METRIC_COLUMNS of
+-- pipelines/text/readability/formulas.py).
 SELECT 'section' AS level, section_id AS id
 FROM corpus.section_readability
 WHERE reliable AND NOT coalesce(

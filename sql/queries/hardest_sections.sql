@@ -6,7 +6,7 @@
 -- Flesch reading ease (0-100, higher = easier; below 30 = very difficult, negative = beyond
 -- the scale); `words_per_sentence` and `syllables_per_word` are the two inputs of both
 -- formulas, so they tell WHY a section is hard (long sentences, or long words).
--- Formulas: textstat 0.7.13 (pipelines/text/readability.py).
+-- Formulas: textstat 0.7.13 (pipelines/text/readability/formulas.py).
 --
 -- Run: .venv/bin/duckdb -readonly warehouse/reportscope.duckdb < sql/queries/hardest_sections.sql
 SELECT rank,
