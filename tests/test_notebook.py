@@ -46,7 +46,7 @@ def test_committed_notebook_has_no_outputs() -> None:
     # Offline: no renderer that loads plotly.js or MathJax from a CDN.
     source = "\n".join(cell.source for cell in code)
     assert "notebook_connected" not in source and "cdn.plot.ly" not in source
-    assert "read_only=True" in source
+    assert "connect_published(DATABASE)" in source
 
 
 @pytest.fixture(scope="module")
