@@ -61,5 +61,5 @@ browser:  ## Debian's Chromium for the dashboard tests (installed when missing)
 	  else echo "chromium is missing: install Debian's 'chromium' package for the dashboard tests" >&2; exit 1; fi; }
 
 clean:  ## remove outputs and the instance's history (keeps .venv and dagster.yaml)
-	rm -rf $(WAREHOUSE_DIR)/* $(WAREHOUSE_DIR)/.work
+	rm -rf $(WAREHOUSE_DIR)/* $(WAREHOUSE_DIR)/.work $(WAREHOUSE_DIR)/.charts-* $(WAREHOUSE_DIR)/.reportscope.duckdb.*
 	find .dagster_home -mindepth 1 ! -name dagster.yaml -exec rm -rf {} +

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from dagster._core.storage.tags import (
 
 from pipelines.partitions import CORPUS_JOB, REFRESH_JOB, reports_partitions
 from pipelines.reports_folder import list_report_files
+from pipelines.run_health import PID_TAG
 
 PARTITIONS = reports_partitions.name
 
@@ -65,7 +67,8 @@ def run_refresh(
     job = defs.resolve_job_def(REFRESH_JOB if partitions else CORPUS_JOB)
     return job.execute_in_process(
         instance=instance,
-        tags=partition_range_tags(partitions),
+        # The pid lets a later run (or the UI's run monitoring) see that this one was killed.
+        tags={**partition_range_tags(partitions), PID_TAG: str(os.getpid())},
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         raise_on_error=False,
     )

@@ -33,11 +33,6 @@ class WarehouseResource(dg.ConfigurableResource):
         """A Warehouse handle on the configured folder."""
         return Warehouse(Path(self.warehouse_dir), memory_limit=self.memory_limit)
 
-    @property
-    def charts_dir(self) -> Path:
-        """Where charts and the dashboard are written."""
-        return Path(self.warehouse_dir) / "charts"
-
 
 class Taxonomy(dg.ConfigurableResource):
     """The topic taxonomy users edit (TOPICS_FILE, default pipelines/topics.toml)."""

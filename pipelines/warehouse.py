@@ -13,11 +13,8 @@ never writes the file they read:
 
 from __future__ import annotations
 
-import os
-import shutil
-import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import duckdb
@@ -57,6 +54,23 @@ def table_row_counts(connection: duckdb.DuckDBPyConnection) -> dict[str, int]:
         name: connection.execute(f'SELECT count(*) FROM {SCHEMA}."{name}"').fetchone()[0]  # type: ignore[index]
         for (name,) in names
     }
+
+
+@contextmanager
+def _transaction(connection: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """BEGIN ... COMMIT; on any error ROLLBACK, and the error raised is the one that happened.
+
+    When the first error already ended the transaction (a full disk, a dropped connection),
+    ROLLBACK fails too ("no transaction is active"): that failure must not hide the cause.
+    """
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        connection.execute("COMMIT")
+    except BaseException:
+        with suppress(duckdb.Error):
+            connection.execute("ROLLBACK")
+        raise
 
 
 class WarehouseBusy(RuntimeError):
@@ -165,17 +179,11 @@ class Warehouse:
 
     def replace_many(self, writes: Sequence[tuple[str, pl.DataFrame, str, Sequence[str]]]) -> int:
         """Several `replace_rows` in ONE transaction: all land or none (crash-safe)."""
-        with self.connect() as connection:
-            connection.execute("BEGIN TRANSACTION")
-            try:
-                for table, frame, key_column, keys in writes:
-                    self._ensure_table(connection, table, frame)
-                    self._delete_keys(connection, table, key_column, keys)
-                    self._insert(connection, table, frame)
-                connection.execute("COMMIT")
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
+        with self.connect() as connection, _transaction(connection):
+            for table, frame, key_column, keys in writes:
+                self._ensure_table(connection, table, frame)
+                self._delete_keys(connection, table, key_column, keys)
+                self._insert(connection, table, frame)
         return sum(frame.height for _, frame, _, _ in writes)
 
     def replace_streamed(
@@ -191,53 +199,35 @@ class Warehouse:
         in memory at a time. Returns rows inserted per table.
         """
         written = dict.fromkeys(key_columns, 0)
-        with self.connect() as connection:
-            connection.execute("BEGIN TRANSACTION")
-            try:
-                deleted: set[str] = set()
-                for chunk in chunks:
-                    for table, frame in chunk.items():
-                        self._ensure_table(connection, table, frame)
-                        if table not in deleted:
-                            self._delete_keys(connection, table, key_columns[table], keys)
-                        deleted.add(table)
-                        self._insert(connection, table, frame)
-                        written[table] += frame.height
-                connection.execute("COMMIT")
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
+        with self.connect() as connection, _transaction(connection):
+            deleted: set[str] = set()
+            for chunk in chunks:
+                for table, frame in chunk.items():
+                    self._ensure_table(connection, table, frame)
+                    if table not in deleted:
+                        self._delete_keys(connection, table, key_columns[table], keys)
+                    deleted.add(table)
+                    self._insert(connection, table, frame)
+                    written[table] += frame.height
         return written
 
     def replace_tables(self, tables: dict[str, pl.DataFrame]) -> int:
         """Replace corpus-wide tables' contents in ONE transaction; returns rows written."""
-        with self.connect() as connection:
-            connection.execute("BEGIN TRANSACTION")
-            try:
-                for table, frame in tables.items():
-                    connection.register("incoming_frame", frame)
-                    connection.execute(
-                        f'CREATE OR REPLACE TABLE {SCHEMA}."{table}" AS SELECT * FROM incoming_frame'
-                    )
-                    connection.unregister("incoming_frame")
-                connection.execute("COMMIT")
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
+        with self.connect() as connection, _transaction(connection):
+            for table, frame in tables.items():
+                connection.register("incoming_frame", frame)
+                connection.execute(
+                    f'CREATE OR REPLACE TABLE {SCHEMA}."{table}" AS SELECT * FROM incoming_frame'
+                )
+                connection.unregister("incoming_frame")
         return sum(frame.height for frame in tables.values())
 
     def delete_reports(self, report_ids: Sequence[str], file_names: Sequence[str]) -> None:
         """Remove every row that came from these reports, in every per-report table."""
-        with self.connect() as connection:
-            connection.execute("BEGIN TRANSACTION")
-            try:
-                for table, column in self._per_report_tables(connection):
-                    values = file_names if column == "file_name" else report_ids
-                    self._delete_keys(connection, table, column, values)
-                connection.execute("COMMIT")
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
+        with self.connect() as connection, _transaction(connection):
+            for table, column in self._per_report_tables(connection):
+                values = file_names if column == "file_name" else report_ids
+                self._delete_keys(connection, table, column, values)
 
     def landed_file_names(self) -> set[str]:
         """File names with rows in corpus.reports or corpus.rejected_reports."""
@@ -329,14 +319,7 @@ class Warehouse:
         return sorted(row[0] for row in rows)
 
     def publish(self) -> Path:
-        """Copy a checkpointed working database atomically onto the published file readers open."""
-        with self.connect() as connection:
-            connection.execute("CHECKPOINT")
-            # Copy while holding the lock so no writer changes the file mid-copy.
-            staging = self.warehouse_dir / f".{DATABASE_FILE}.{os.getpid()}.{time.time_ns()}"
-            connection.close()
-            shutil.copyfile(self.work_path, staging)
-            with open(staging, "rb") as handle:
-                os.fsync(handle.fileno())
-            os.replace(staging, self.published_path)
-        return self.published_path
+        """Swap the working database and the staged charts in for readers (publishing.py)."""
+        from pipelines.publishing import publish
+
+        return publish(self)

@@ -1,11 +1,14 @@
 """Charts: the Plotly figures and the offline dashboard, from the warehouse tables."""
 
+import shutil
+
 import dagster as dg
 import polars as pl
 
 from pipelines.asset_metadata import markdown_preview
 from pipelines.corpus_reads import all_assignments, read_reports
 from pipelines.dashboard.page import write_dashboard
+from pipelines.publishing import published_charts_dir, staged_charts_dir
 from pipelines.resources import WarehouseResource
 from pipelines.text.charts.registry import build_charts
 from pipelines.warehouse import SCHEMA, Warehouse
@@ -77,7 +80,8 @@ def read_frames(store: Warehouse) -> dict[str, pl.DataFrame]:
             "dashboard",
             deps=[chart_key(name) for name in CHART_TABLES],
             description="warehouse/charts/index.html: every chart on one self-contained page "
-            "that works offline (plotly.js embedded once), plus one HTML file per chart.",
+            "that works offline (plotly.js embedded once), plus one HTML file per chart; "
+            "staged, and swapped in together with the database by published_warehouse.",
             group_name="dashboard",
             kinds={"plotly", "html"},
             tags={"scope": "corpus"},
@@ -85,9 +89,15 @@ def read_frames(store: Warehouse) -> dict[str, pl.DataFrame]:
     ],
 )
 def dashboard(warehouse: WarehouseResource):  # type: ignore[no-untyped-def]
-    """Build every chart that has data and write the dashboard atomically."""
-    built = build_charts(read_frames(warehouse.get()))
-    written = write_dashboard(built, warehouse.charts_dir)
+    """Build every chart that has data and stage the dashboard; publishing swaps it in."""
+    store = warehouse.get()
+    built = build_charts(read_frames(store))
+    staged = staged_charts_dir(store)
+    shutil.rmtree(staged, ignore_errors=True)  # charts of an earlier refresh must not linger
+    written = {
+        name: published_charts_dir(store) / path.name
+        for name, path in write_dashboard(built, staged).items()
+    }
     for chart in built:
         if chart.name not in CHART_TABLES:
             continue
@@ -105,7 +115,7 @@ def dashboard(warehouse: WarehouseResource):  # type: ignore[no-untyped-def]
         asset_key="dashboard",
         metadata={
             "path": dg.MetadataValue.path(str(index)),
-            "size_mb": round(index.stat().st_size / 2**20, 2),
+            "size_mb": round((staged / index.name).stat().st_size / 2**20, 2),
             "charts": len(built),
             "skipped": ", ".join(sorted(set(CHART_TABLES) - {c.name for c in built})) or "none",
         },

@@ -5,7 +5,8 @@ import dagster as dg
 from pipelines.asset_specs import corpus_asset
 from pipelines.resources import WarehouseResource
 
-# Every asset that lands a table; the published copy follows all of them.
+# Every asset that lands a table, and the staged dashboard: the published copy and the charts
+# follow all of them, swapped in together.
 WAREHOUSE_TABLES = [
     "report_inventory",
     "topics",
@@ -17,6 +18,7 @@ WAREHOUSE_TABLES = [
     "report_novelty",
     "report_similarity",
     "repeated_phrases",
+    "dashboard",
 ]
 
 
