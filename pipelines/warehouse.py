@@ -13,6 +13,10 @@ never writes the file they read:
 
 from __future__ import annotations
 
+import logging
+import os
+import shutil
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -73,6 +77,47 @@ def _transaction(connection: duckdb.DuckDBPyConnection) -> Iterator[None]:
         raise
 
 
+# What DuckDB says of a file that is not (or no longer) a database it can read.
+_CORRUPTION_MESSAGES = ("not a valid duckdb database", "corrupt", "checksum", "invalid magic")
+
+
+def is_corrupt_database(path: Path, error: BaseException) -> bool:
+    """True when opening `path` failed because the file's content is damaged (not a lock)."""
+    if not path.is_file():
+        return False
+    message = str(error).lower()
+    if "lock" in message:
+        return False
+    with open(path, "rb") as handle:
+        header = handle.read(12)
+    return header[8:12] != b"DUCK" or any(m in message for m in _CORRUPTION_MESSAGES)
+
+
+def recover_working_copy(store: Warehouse, error: BaseException) -> str:
+    """Move a corrupt working database aside and restore the published copy (or start empty).
+
+    Says what it did on stderr and in the log; returns that sentence.
+    """
+    aside = store.work_path.with_name(f"{store.work_path.name}.corrupt")
+    for damaged in (store.work_path, store.work_path.with_name(store.work_path.name + ".wal")):
+        if damaged.exists():
+            os.replace(
+                damaged, aside.with_name(aside.name + damaged.name[len(store.work_path.name) :])
+            )
+    if store.published_path.is_file():
+        shutil.copyfile(store.published_path, store.work_path)
+        how = f"rebuilt from the published copy {store.published_path}"
+    else:
+        how = "started empty: run `make run` (reportscope run) to land every report again"
+    said = (
+        f"reportscope: the working database {store.work_path} could not be opened ({error}); "
+        f"moved it to {aside} and {how}."
+    )
+    logging.getLogger(__name__).warning(said)
+    print(said, file=sys.stderr)
+    return said
+
+
 class WarehouseBusy(RuntimeError):
     """Another pipeline process held the working database for longer than the timeout."""
 
@@ -108,9 +153,7 @@ class Warehouse:
                 f"{self.lock_timeout_s:.0f}s (lock file {lock.lock_file})"
             ) from None
         try:
-            connection = duckdb.connect(
-                str(self.work_path), config={"memory_limit": self.memory_limit}
-            )
+            connection = self._open_working_copy()
             try:
                 connection.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
                 yield connection
@@ -118,6 +161,17 @@ class Warehouse:
                 connection.close()
         finally:
             lock.release()
+
+    def _open_working_copy(self) -> duckdb.DuckDBPyConnection:
+        """Connect to the working database, rebuilding it first when the file is corrupt."""
+        config = {"memory_limit": self.memory_limit}
+        try:
+            return duckdb.connect(str(self.work_path), config=config)
+        except duckdb.Error as error:
+            if not is_corrupt_database(self.work_path, error):
+                raise
+            recover_working_copy(self, error)
+            return duckdb.connect(str(self.work_path), config=config)
 
     def read(
         self,

@@ -140,3 +140,26 @@ def test_full_disk_changes_nothing_and_names_the_cause_first(small_disk: Path) -
     store.publish()
     assert published_state(store) == (20, "<p>twenty</p>")
     assert leftovers(store) == []
+
+
+def test_corrupt_working_copy_is_rebuilt_from_the_published_copy_and_said_so(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    store = Warehouse(tmp_path)
+    land(store, 4)
+    store.publish()
+    store.work_path.write_bytes(b"\0garbage, not a database" * 1000)
+    assert store.read("SELECT count(*) AS n FROM corpus.reports")["n"].to_list() == [4]
+    said = capfd.readouterr().err
+    assert "could not be opened" in said and "rebuilt from the published copy" in said
+    assert (tmp_path / ".work" / "reportscope.duckdb.corrupt").read_bytes().startswith(b"\0garbage")
+
+
+def test_corrupt_working_copy_without_a_publish_starts_empty(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    store = Warehouse(tmp_path)
+    store.work_dir.mkdir(parents=True)
+    store.work_path.write_bytes(b"x" * 4096)
+    assert not store.table_exists("reports")
+    assert "started empty" in capfd.readouterr().err
