@@ -40,8 +40,8 @@ check: $(INSTALLED)  ## the inner loop: lint plus every test that needs no Dagst
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -m "not pipeline" -n $(TEST_WORKERS)
 
-ui: $(INSTALLED)  ## Dagster UI + daemon on http://$(UI_HOST):$(UI_PORT), persistent instance in DAGSTER_HOME
-	$(BIN)/dg dev --host $(UI_HOST) --port $(UI_PORT)
+ui: $(INSTALLED)  ## Dagster UI + daemon on http://$(UI_HOST):$(UI_PORT), persistent instance in DAGSTER_HOME; Ctrl-C stops it all
+	$(BIN)/reportscope ui --host $(UI_HOST) --port $(UI_PORT)
 
 bench: $(INSTALLED)  ## benchmarks (BENCH_REPORTS reports, default 10000) -> warehouse/bench/results.json
 	$(BIN)/python -m pipelines.bench

@@ -3,29 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
 
-from pipelines.settings import PROJECT_ROOT, SettingError, Settings
-
-
-def _ensure_dagster_home() -> Path:
-    """Use DAGSTER_HOME, or the project's persistent instance when it is not set."""
-    home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home").resolve()
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    template = PROJECT_ROOT / ".dagster_home" / "dagster.yaml"
-    if not config.exists() and template.exists() and template.resolve() != config:
-        config.write_text(template.read_text(encoding="utf-8"), encoding="utf-8")
-    os.environ["DAGSTER_HOME"] = str(home)
-    return home
+from pipelines.instance_home import ensure_dagster_home
+from pipelines.settings import SettingError, Settings
 
 
 def run(settings: Settings) -> int:
     """Materialize every asset on the reports folder in one run; print a summary."""
-    home = _ensure_dagster_home()
+    home = ensure_dagster_home()
     import dagster as dg
 
     from pipelines.definitions import defs
@@ -93,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="reportscope", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="materialize every asset on REPORTS_DIR into WAREHOUSE_DIR")
+    ui = commands.add_parser("ui", help="the Dagster UI and daemon (dg dev); Ctrl-C stops it all")
+    ui.add_argument("--host", default="127.0.0.1")
+    ui.add_argument("--port", type=int, default=3000)
     arguments = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
@@ -101,6 +92,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if arguments.command == "run":
         return run(settings)
+    if arguments.command == "ui":
+        from pipelines.ui import serve
+
+        return serve(arguments.host, arguments.port)
     return 2
 
 
