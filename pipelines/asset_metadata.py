@@ -1,7 +1,23 @@
 """Metadata the Dagster UI shows for an asset: Markdown previews of frames."""
 
+import re
+
 import dagster as dg
 import polars as pl
+
+# Characters Markdown gives a meaning to, escaped with a backslash in text shown as metadata.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+
+
+def markdown_text(value: object) -> str:
+    """Any text (a file name, a heading) as Markdown that displays it literally, on one line."""
+    text = str(value).replace("\r", " ").replace("\n", " ")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def markdown_list(values: list[str], empty: str = "none") -> dg.MetadataValue:
+    """A bulleted Markdown list of literal texts (or `empty`)."""
+    return dg.MetadataValue.md("\n".join(f"- {markdown_text(v)}" for v in values) or empty)
 
 
 def markdown_preview(frame: pl.DataFrame, rows: int = 10, width: int = 60) -> dg.MetadataValue:

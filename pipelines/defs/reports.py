@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from pipelines.asset_checks import offending_rows_check
-from pipelines.asset_metadata import markdown_preview
+from pipelines.asset_metadata import markdown_list, markdown_preview
 from pipelines.asset_specs import corpus_asset, report_multi_asset, report_spec
 from pipelines.partitions import reports_partitions
 from pipelines.reports_folder import ingest_reports, keep_first_seen, report_id
@@ -125,7 +125,7 @@ def report_inventory(
         metadata={
             "dagster/row_count": len(current),
             "removed": len(gone),
-            "removed_files": dg.MetadataValue.md("\n".join(f"- `{n}`" for n in gone) or "none"),
+            "removed_files": markdown_list(gone),
         }
     )
 
