@@ -15,6 +15,7 @@ and what it accepts (`SettingError`), never a traceback deep inside a run.
 | REPORTS_SETTLE_SECONDS     | 2                       | a number of seconds >= 0               |
 | REPORTS_SENSOR_INTERVAL    | 5                       | a whole number of seconds >= 1         |
 | REFRESH_CRON               | 0 6 * * *               | a cron expression of five fields       |
+| REPORTS_SENSOR             | on                      | on or off: whether the sensor starts running with the UI |
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class Settings:
     settle_seconds: float = 2.0
     sensor_interval_seconds: int = 5
     refresh_cron: str = "0 6 * * *"
+    sensor_on: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -79,6 +81,7 @@ class Settings:
                 env, "REPORTS_SENSOR_INTERVAL", 5, int, 1, None, "a whole number of seconds >= 1"
             ),
             refresh_cron=_cron(env, "REFRESH_CRON", "0 6 * * *"),
+            sensor_on=_switch(env, "REPORTS_SENSOR", True),
         )  # fmt: skip
 
     @property
@@ -144,6 +147,18 @@ def _memory_size(env: Mapping[str, str], variable: str) -> str:
     if not _MEMORY_SIZE.match(value):
         raise _invalid(variable, value, "a DuckDB size such as 512MB, 1GB or 2GiB")
     return value
+
+
+def _switch(env: Mapping[str, str], variable: str, default: bool) -> bool:
+    """on/off (also true/false, 1/0, yes/no)."""
+    value = env.get(variable, "").strip().lower()
+    if not value:
+        return default
+    if value in ("on", "true", "1", "yes"):
+        return True
+    if value in ("off", "false", "0", "no"):
+        return False
+    raise _invalid(variable, value, "on or off")
 
 
 def _cron(env: Mapping[str, str], variable: str, default: str) -> str:

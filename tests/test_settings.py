@@ -26,6 +26,7 @@ BAD_VALUES = [
     ("REPORTS_SENSOR_INTERVAL", "1.5"),
     ("REFRESH_CRON", "every day"),
     ("TOPICS_FILE", "/nonexistent/topics.toml"),
+    ("REPORTS_SENSOR", "maybe"),
 ]
 
 
@@ -52,6 +53,7 @@ def test_good_values_are_read() -> None:
     assert settings.near_duplicate_threshold == 1.0
     assert settings.sensor_interval_seconds == 30
     assert settings.refresh_cron == "*/15 * * * 1-5"
+    assert Settings.from_env({"REPORTS_SENSOR": "off"}).sensor_on is False
 
 
 @pytest.mark.parametrize(("variable", "value"), BAD_VALUES)

@@ -44,7 +44,9 @@ refresh_corpus = dg.define_asset_job(
 @dg.sensor(
     jobs=[refresh_all, refresh_corpus],
     minimum_interval_seconds=SETTINGS.sensor_interval_seconds,
-    default_status=dg.DefaultSensorStatus.RUNNING,
+    default_status=(
+        dg.DefaultSensorStatus.RUNNING if SETTINGS.sensor_on else dg.DefaultSensorStatus.STOPPED
+    ),
     description="Watches REPORTS_DIR: new or changed files (by content hash) run their "
     "partitions and the corpus-wide assets in one run; deleted files drop their partition "
     "and rows. Files still being written are picked up once they stop changing.",
