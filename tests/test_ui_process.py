@@ -5,59 +5,17 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT, SEEDS
+from tests.processes import alive, descendants, free_port, wait_for_http
 
 pytestmark = pytest.mark.pipeline
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def descendants(pid: int) -> set[int]:
-    """Every live (non-zombie) process below `pid`, from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            fields = stat[stat.rindex(")") + 2 :].split()
-            if fields[0] != "Z":
-                children.setdefault(int(fields[1]), []).append(int(entry.name))
-    found: set[int] = set()
-    todo = [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
-
-
-def alive(pids: set[int]) -> set[int]:
-    """The pids of `pids` that still run (zombies count as gone)."""
-    running = set()
-    for pid in pids:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if state != "Z":
-            running.add(pid)
-    return running
 
 
 def start_ui(tmp_path: Path) -> tuple[subprocess.Popen[bytes], int, Path]:
@@ -79,15 +37,8 @@ def start_ui(tmp_path: Path) -> tuple[subprocess.Popen[bytes], int, Path]:
         stderr=subprocess.STDOUT,
         start_new_session=True,  # like a terminal: Ctrl-C reaches this whole group
     )
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2)
-            return ui, port, home
-        except OSError:
-            assert ui.poll() is None, (tmp_path / "ui.log").read_text()
-            time.sleep(1)
-    raise AssertionError("the UI did not come up in 180 s")
+    wait_for_http(f"http://127.0.0.1:{port}/server_info", ui, tmp_path / "ui.log")
+    return ui, port, home
 
 
 @pytest.mark.parametrize("how", ["ctrl_c_to_the_group", "sigterm_to_the_command"])
