@@ -124,19 +124,27 @@ def created_backfill(page: Any) -> str:
 
 
 def describe_runs(ui: DagsterUI, backfill: dict[str, Any], clicked: float) -> int:
-    """Print each run of the backfill with its timing and executor; return how many there are."""
+    """Print each run of the backfill and where the time went; return how many runs there are."""
     runs = sorted(backfill["runs"], key=lambda r: r["creationTime"])
-    busy = 0.0
+    done = backfill["endTimestamp"] or time.time()
+    daemon = launch = work = 0.0
+    previous_end = clicked
     for run in runs:
-        seconds = (run["endTime"] or 0) - (run["startTime"] or 0)
-        busy += max(seconds, 0)
+        started, ended = run["startTime"] or done, run["endTime"] or done
+        daemon += run["creationTime"] - previous_end
+        launch += started - run["creationTime"]
+        work += ended - started
+        previous_end = ended
         print(
             f"[ui] run {run['id'][:8]} {run['jobName']} {run['status']}: created "
-            f"+{run['creationTime'] - clicked:.1f}s, started +{(run['startTime'] or 0) - clicked:.1f}s"
-            f", ran {seconds:.1f}s; {ui.executor_lines(run['id'])}"
+            f"+{run['creationTime'] - clicked:.1f}s, started +{started - clicked:.1f}s, "
+            f"ran {ended - started:.1f}s; {ui.executor_lines(run['id'])}"
         )
-    total = (backfill["endTimestamp"] or time.time()) - clicked
-    print(f"[ui] runs busy {busy:.1f}s of {total:.1f}s; the rest waited on the backfill daemon")
+    daemon += done - previous_end
+    print(
+        f"[ui] {done - clicked:.1f}s = {daemon:.1f}s waiting for backfill daemon ticks + "
+        f"{launch:.1f}s from run created to run started + {work:.1f}s running"
+    )
     return len(runs)
 
 
