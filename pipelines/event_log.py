@@ -5,10 +5,9 @@ Dagster's SQLite storage writes each one on its own (a new engine, an insert int
 shard, another into the index shard and an upsert of the asset row): about 15 ms an event,
 minutes for 10,000 reports. `dagster-postgres` already implements `store_event_batch`; this
 class does the same for SQLite. Dagster hands it batches when `DAGSTER_EVENT_BATCH_SIZE` is
-set, which importing this module does, as it does `DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS`
-(one "planned" event per asset and run instead of one per partition). Every process that opens
-the instance (`reportscope run`, `dg dev`'s webserver and daemon, run workers) imports this
-module through `.dagster_home/dagster.yaml`, so the settings travel with the instance.
+set, which importing this module does (through `pipelines/instance_settings.py`). Every process
+that opens the instance (`reportscope run`, `dg dev`'s webserver and daemon, run workers)
+imports this module through `.dagster_home/dagster.yaml`, so the settings travel with it.
 """
 
 from __future__ import annotations
@@ -24,10 +23,10 @@ from dagster._core.events.log import EventLogEntry
 from dagster._core.storage.event_log import SqlEventLogStorageTable, SqliteEventLogStorage
 from dagster._serdes import ConfigurableClassData
 
+import pipelines.instance_settings  # noqa: F401  (environment and daemon settings, before use)
+
 # Rows per executemany call, so one call's parameter list stays small.
 _ROWS_PER_INSERT = 1000
-os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", "10000")
-os.environ.setdefault("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "1")
 
 _BATCHABLE = {DagsterEventType.ASSET_MATERIALIZATION, DagsterEventType.ASSET_OBSERVATION}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 import pytest
 
@@ -40,3 +42,13 @@ def test_per_report_assets_backfill_in_a_single_run(definitions: dg.Definitions)
         node = graph.get(key)
         if node.partitions_def is not None:
             assert node.backfill_policy == dg.BackfillPolicy.single_run(), key
+
+
+def test_the_instance_settings_reach_dagster() -> None:
+    import dagster._daemon.controller as daemon_controller
+
+    import pipelines.event_log  # noqa: F401  (what dagster.yaml makes every process import)
+    from pipelines.instance_settings import BACKFILL_DAEMON_INTERVAL_SECONDS
+
+    assert daemon_controller.DEFAULT_DAEMON_INTERVAL_SECONDS == BACKFILL_DAEMON_INTERVAL_SECONDS
+    assert os.environ["DAGSTER_EVENT_BATCH_SIZE"] == "10000"
