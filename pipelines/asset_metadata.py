@@ -24,7 +24,7 @@ def markdown_preview(frame: pl.DataFrame, rows: int = 10, width: int = 60) -> dg
     """The first rows of a frame as a Markdown table for the Dagster UI (cells escaped, cut)."""
 
     def cell(value: object) -> str:
-        text = "" if value is None else str(value)
+        text = "" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value)
         text = text.replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
         return text if len(text) <= width else text[: width - 1] + "…"
 
