@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.reports_folder import list_report_files
+from pipelines.reports_folder import ensure_folder, list_report_files
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,11 @@ def content_hash(path: Path, folder: Path) -> str | None:
 def scan_folder(
     folder: Path, previous: FolderState, settle_seconds: float = 2.0, now: float | None = None
 ) -> FolderState:
-    """The folder's files now, hashing only those whose size or mtime moved."""
+    """The folder's files now, hashing only those whose size or mtime moved.
+
+    Raise ReportsFolderUnavailable when the folder cannot be listed, also when it went away
+    during the scan (its files would otherwise look deleted).
+    """
     now = time.time() if now is None else now
     files: dict[str, Seen] = {}
     for report in list_report_files(folder):
@@ -92,6 +96,7 @@ def scan_folder(
         digest = content_hash(folder / report.name, folder)
         if digest is not None:
             files[report.name] = Seen(report.size, mtime_ns, digest)
+    ensure_folder(folder)
     return FolderState(files, previous.generation)
 
 

@@ -30,6 +30,7 @@ def reconcile(instance: dg.DagsterInstance, folder: Path) -> Reconciliation:
     """Add a partition per new file and drop vanished files' partitions.
 
     The rows of dropped reports are deleted by the `report_inventory` asset of the next run.
+    A folder that cannot be listed raises ReportsFolderUnavailable before anything changes.
     """
     on_disk = [f.name for f in list_report_files(folder)]
     known = list(instance.get_dynamic_partitions(PARTITIONS))

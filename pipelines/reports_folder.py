@@ -75,13 +75,41 @@ def is_report_name(name: str) -> bool:
     return not name.startswith(".") and name.lower().endswith(REPORT_SUFFIXES)
 
 
+class ReportsFolderUnavailable(OSError):
+    """The reports folder is missing, not a directory or unreadable: nothing can be decided.
+
+    An error, never an empty folder: treating it as empty would remove every landed report.
+    """
+
+    def __init__(self, folder: Path, reason: str) -> None:
+        super().__init__(f"reports folder {folder} {reason}; nothing changed")
+        self.folder = folder
+        self.reason = reason
+
+
+def _folder_error(folder: Path, error: OSError) -> ReportsFolderUnavailable:
+    """The folder-level error for an OSError raised while listing `folder`."""
+    if isinstance(error, FileNotFoundError):
+        return ReportsFolderUnavailable(folder, "does not exist (set REPORTS_DIR, or mount it)")
+    if isinstance(error, NotADirectoryError):
+        return ReportsFolderUnavailable(folder, "is not a directory (set REPORTS_DIR)")
+    if isinstance(error, PermissionError):
+        return ReportsFolderUnavailable(folder, "cannot be read (permission denied)")
+    return ReportsFolderUnavailable(
+        folder, f"cannot be read ({os.strerror(error.errno or errno.EIO)})"
+    )
+
+
 def list_report_files(folder: Path) -> list[ReportFile]:
-    """Report files directly in `folder` (symlinks included: they are rejected when read)."""
+    """Report files directly in `folder` (symlinks included: they are rejected when read).
+
+    Raise ReportsFolderUnavailable when the folder itself cannot be listed.
+    """
     found: list[ReportFile] = []
     try:
         entries = list(os.scandir(folder))
-    except FileNotFoundError:
-        return []
+    except OSError as error:
+        raise _folder_error(folder, error) from None
     for entry in entries:
         if not is_report_name(entry.name):
             continue
@@ -89,10 +117,20 @@ def list_report_files(folder: Path) -> list[ReportFile]:
             info = entry.stat(follow_symlinks=False)
         except FileNotFoundError:
             continue
+        except PermissionError as error:  # a folder that can be listed but not searched
+            raise _folder_error(folder, error) from None
         if stat.S_ISDIR(info.st_mode):
             continue
         found.append(ReportFile(entry.name, info.st_size, info.st_mtime))
     return sorted(found, key=lambda f: f.name)
+
+
+def ensure_folder(folder: Path) -> None:
+    """Raise ReportsFolderUnavailable unless `folder` is a directory that can be listed."""
+    try:
+        os.scandir(folder).close()
+    except OSError as error:
+        raise _folder_error(folder, error) from None
 
 
 def read_report_bytes(folder: Path, name: str, max_bytes: int) -> tuple[bytes, float]:
@@ -240,7 +278,11 @@ def _pool_context() -> multiprocessing.context.BaseContext:
 def ingest_reports(
     folder: Path, names: Iterable[str], max_bytes: int, workers: int | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Ingest files into (reports, sections, rejected) frames, in parallel for large batches."""
+    """Ingest files into (reports, sections, rejected) frames, in parallel for large batches.
+
+    A folder gone as a whole raises ReportsFolderUnavailable: its files did not disappear,
+    and recording them as such would replace every landed report with a rejection.
+    """
     names = list(names)
     now = datetime.now(UTC)
     workers = workers or min(os.cpu_count() or 1, 8)
@@ -256,6 +298,7 @@ def ingest_reports(
         # memory (a Dagster run's frames) into every worker's accounting.
         with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
             chunks = list(pool.map(_ingest_chunk, batches))
+    ensure_folder(folder)
     reports = pl.DataFrame([r for c in chunks for r in c.reports], schema=REPORT_SCHEMA)
     sections = pl.concat([c.sections for c in chunks])
     rejected = pl.DataFrame(

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
@@ -153,14 +154,8 @@ def test_symlink_inside_the_folder_is_read(tmp_path: Path) -> None:
     assert raw == b"# R\n\nbody\n"
 
 
-def test_unreadable_file_is_rejected_with_permission_reason() -> None:
-    # A folder every user can enter (pytest's own tmp folders are private to root).
-    folder = Path(tempfile.mkdtemp(prefix="reportscope-perm-"))
-    folder.chmod(0o755)
-    target = folder / "locked.md"
-    target.write_text("# Locked\n\ntext\n", encoding="utf-8")
-    target.chmod(0)
-    # Root reads anything: read in a forked child that drops to an unprivileged user first.
+def as_unprivileged_user(attempt: Callable[[], str]) -> str:
+    """Run `attempt` in a forked child that drops root first (root reads anything); its message."""
     read_end, write_end = os.pipe()
     child = os.fork()
     if child == 0:  # pragma: no cover - runs in the child
@@ -169,18 +164,31 @@ def test_unreadable_file_is_rejected_with_permission_reason() -> None:
             if os.geteuid() == 0:
                 os.setgid(65534)
                 os.setuid(65534)
-            try:
-                read_report_bytes(folder, "locked.md", MiB)
-                message = "read succeeded"
-            except UnreadableReport as error:
-                message = str(error)
-            os.write(write_end, message.encode())
+            os.write(write_end, attempt().encode())
         finally:
             os._exit(0)
     os.close(write_end)
     os.waitpid(child, 0)
     with os.fdopen(read_end, "rb") as pipe:
-        message = pipe.read().decode()
+        return pipe.read().decode()
+
+
+def test_unreadable_file_is_rejected_with_permission_reason() -> None:
+    # A folder every user can enter (pytest's own tmp folders are private to root).
+    folder = Path(tempfile.mkdtemp(prefix="reportscope-perm-"))
+    folder.chmod(0o755)
+    target = folder / "locked.md"
+    target.write_text("# Locked\n\ntext\n", encoding="utf-8")
+    target.chmod(0)
+
+    def attempt() -> str:
+        try:
+            read_report_bytes(folder, "locked.md", MiB)
+        except UnreadableReport as error:
+            return str(error)
+        return "read succeeded"
+
+    message = as_unprivileged_user(attempt)
     shutil.rmtree(folder)
     assert message == "permission denied: the file cannot be read"
 

@@ -1,0 +1,166 @@
+"""Issue 18: a hostile user's faults around the reports folder, each reproduced end to end."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from pipelines.cli import main
+from pipelines.defs.automation import reports_folder_sensor
+from pipelines.reports_folder import ReportsFolderUnavailable, list_report_files
+from pipelines.resources import ReportsFolder
+from tests.conftest import NO_TELEMETRY, SEEDS
+from tests.test_hostile_input import as_unprivileged_user
+
+BIN = Path(sys.executable).parent
+WORKTREE = Path(__file__).resolve().parents[1]
+OLD = time.time() - 3600  # an mtime well outside the sensor's settle window
+
+
+def cli_env(tmp_path: Path, reports: Path) -> dict[str, str]:
+    """The environment of a `reportscope run` on `reports`, everything else under tmp_path."""
+    return {
+        **os.environ,
+        "PYTHONPATH": str(WORKTREE),
+        "REPORTS_DIR": str(reports),
+        "WAREHOUSE_DIR": str(tmp_path / "warehouse"),
+        "DAGSTER_HOME": str(tmp_path / "dagster_home"),
+    }
+
+
+def reportscope_run(tmp_path: Path, reports: Path) -> subprocess.CompletedProcess[str]:
+    """`reportscope run` in a fresh process, as a user types it."""
+    return subprocess.run(
+        [str(BIN / "reportscope"), "run"],
+        env=cli_env(tmp_path, reports),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def cli_instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dg.DagsterInstance:
+    """The Dagster instance `reportscope run` used (its event log storage reads DAGSTER_HOME)."""
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    return dg.DagsterInstance.from_config(str(tmp_path / "dagster_home"))
+
+
+def query(tmp_path: Path, sql: str) -> list[tuple]:
+    """Read the published warehouse, as a user would."""
+    database = tmp_path / "warehouse" / "reportscope.duckdb"
+    with duckdb.connect(str(database), read_only=True) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def sensor_tick(
+    instance: dg.DagsterInstance, folder: Path, cursor: str | None
+) -> dg.SensorExecutionData:
+    """One sensor evaluation, validated as the daemon does."""
+    resources = {"reports_folder": ReportsFolder(path=str(folder), max_report_bytes=1 << 24)}
+    context = dg.build_sensor_context(instance=instance, cursor=cursor, resources=resources)
+    return reports_folder_sensor.evaluate_tick(context)
+
+
+def apply_partition_requests(instance: dg.DagsterInstance, tick: dg.SensorExecutionData) -> None:
+    """Do what the daemon does with a tick's partition requests."""
+    for request in tick.dynamic_partitions_requests or []:
+        if isinstance(request, dg.AddDynamicPartitionsRequest):
+            instance.add_dynamic_partitions(request.partitions_def_name, request.partition_keys)
+        else:
+            for key in request.partition_keys:
+                instance.delete_dynamic_partition(request.partitions_def_name, key)
+
+
+# --- Fault 1: a missing reports folder must not empty the warehouse -------------------------
+
+
+def test_run_with_the_reports_folder_gone_fails_and_removes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reports = tmp_path / "reports"
+    shutil.copytree(SEEDS, reports)
+    assert reportscope_run(tmp_path, reports).returncode == 0
+    assert query(tmp_path, "SELECT count(*) FROM corpus.reports") == [(5,)]
+    with cli_instance(tmp_path, monkeypatch) as instance:
+        runs_before = len(instance.get_runs())
+        assert len(instance.get_dynamic_partitions("reports")) == 5
+
+    reports.rename(tmp_path / "reports_unmounted")
+    done = reportscope_run(tmp_path, reports)
+
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(reports) in lines[0] and "does not exist" in lines[0]
+    assert "removed" not in done.stdout
+    assert query(tmp_path, "SELECT count(*) FROM corpus.reports") == [(5,)]
+    with cli_instance(tmp_path, monkeypatch) as instance:
+        assert len(instance.get_runs()) == runs_before  # no run launched
+        assert len(instance.get_dynamic_partitions("reports")) == 5  # nothing removed
+
+
+@pytest.mark.parametrize("kind", ["missing", "a file"])
+def test_run_on_a_fresh_setup_names_an_unusable_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    reports = tmp_path / "reports"
+    if kind == "a file":
+        reports.write_text("not a folder\n", encoding="utf-8")
+    for name, value in cli_env(tmp_path, reports).items():
+        monkeypatch.setenv(name, value)
+    assert main(["run"]) != 0
+    out, err = capsys.readouterr()
+    assert "no report in" not in out
+    reason = "does not exist" if kind == "missing" else "is not a directory"
+    (line,) = err.strip().splitlines()
+    assert str(reports) in line and reason in line
+
+
+def test_list_report_files_names_an_unreadable_folder() -> None:
+    folder = Path(tempfile.mkdtemp(prefix="reportscope-perm-"))
+    (folder / "a.md").write_text("# A\n\nalpha\n", encoding="utf-8")
+    folder.chmod(0o300)  # no read permission: its names cannot be listed
+
+    def attempt() -> str:
+        try:
+            return f"listed {list_report_files(folder)}"
+        except ReportsFolderUnavailable as error:
+            return str(error)
+
+    message = as_unprivileged_user(attempt)
+    folder.chmod(0o700)
+    shutil.rmtree(folder)
+    assert str(folder) in message and "permission denied" in message
+
+
+def test_sensor_skips_a_tick_without_the_folder_and_keeps_its_cursor(tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    for name in ("a.md", "b.md"):
+        (reports / name).write_text(f"# {name}\n\nbody of {name}\n", encoding="utf-8")
+        os.utime(reports / name, (OLD, OLD))
+    home = tmp_path / "home"
+    home.mkdir()
+    with dg.DagsterInstance.local_temp(str(home), overrides=NO_TELEMETRY) as instance:
+        first = sensor_tick(instance, reports, None)
+        apply_partition_requests(instance, first)
+        assert len(first.run_requests or []) == 1
+
+        reports.rename(tmp_path / "away")
+        away = sensor_tick(instance, reports, first.cursor)
+        assert not away.run_requests and not away.dynamic_partitions_requests
+        assert away.skip_message and str(reports) in away.skip_message
+        assert away.cursor == first.cursor
+        assert set(instance.get_dynamic_partitions("reports")) == {"a.md", "b.md"}
+
+        (tmp_path / "away").rename(reports)
+        back = sensor_tick(instance, reports, away.cursor)
+        assert not back.run_requests and not back.dynamic_partitions_requests
