@@ -76,7 +76,7 @@ def content_hash(path: Path, folder: Path) -> str | None:
 def scan_folder(
     folder: Path, previous: FolderState, settle_seconds: float = 2.0, now: float | None = None
 ) -> FolderState:
-    """The folder's files now, hashing only those whose size or mtime moved.
+    """The folder's files now (by partition key), hashing only those whose size or mtime moved.
 
     Raise ReportsFolderUnavailable when the folder cannot be listed, also when it went away
     during the scan (its files would otherwise look deleted).
@@ -84,18 +84,18 @@ def scan_folder(
     now = time.time() if now is None else now
     files: dict[str, Seen] = {}
     for report in list_report_files(folder):
-        before = previous.files.get(report.name)
+        before = previous.files.get(report.key)
         mtime_ns = int(report.mtime * 1e9)
         if now - report.mtime < settle_seconds:
             if before:  # still being written: keep what we knew, decide next tick
-                files[report.name] = before
+                files[report.key] = before
             continue
         if before and before.size == report.size and before.mtime_ns == mtime_ns:
-            files[report.name] = before
+            files[report.key] = before
             continue
         digest = content_hash(folder / report.name, folder)
         if digest is not None:
-            files[report.name] = Seen(report.size, mtime_ns, digest)
+            files[report.key] = Seen(report.size, mtime_ns, digest)
     ensure_folder(folder)
     return FolderState(files, previous.generation)
 

@@ -32,7 +32,7 @@ def reconcile(instance: dg.DagsterInstance, folder: Path) -> Reconciliation:
     The rows of dropped reports are deleted by the `report_inventory` asset of the next run.
     A folder that cannot be listed raises ReportsFolderUnavailable before anything changes.
     """
-    on_disk = [f.name for f in list_report_files(folder)]
+    on_disk = [f.key for f in list_report_files(folder)]
     known = list(instance.get_dynamic_partitions(PARTITIONS))
     known_set, on_disk_set = set(known), set(on_disk)
     added = [name for name in on_disk if name not in known_set]

@@ -58,11 +58,33 @@ REJECTED_SCHEMA = {
 
 @dataclass(frozen=True)
 class ReportFile:
-    """A candidate report in the folder: its name, size and modification time."""
+    """A candidate report in the folder: its name (as the OS gives it), size and mtime."""
 
     name: str
     size: int
     mtime: float
+
+    @property
+    def key(self) -> str:
+        """Its partition key and `file_name`: the name, undecodable bytes escaped."""
+        return printable_name(self.name)
+
+
+def printable_name(name: str) -> str:
+    """A file name as valid UTF-8: bytes that are not UTF-8 shown as `\\xNN` escapes.
+
+    Python gives such bytes as lone surrogates (`caf\\udce9.md`), which Dagster's storage,
+    DuckDB and JSON cursors cannot store; a valid name is returned as it is.
+    """
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
+def name_problem(name: str) -> str | None:
+    """Why a file name (as the OS gives it) cannot be a report, or None when it can."""
+    shown = printable_name(name)
+    if shown != name:
+        return f"file name is not valid UTF-8 (rename it): {shown}"
+    return None
 
 
 def report_id(file_name: str) -> str:
@@ -122,7 +144,16 @@ def list_report_files(folder: Path) -> list[ReportFile]:
         if stat.S_ISDIR(info.st_mode):
             continue
         found.append(ReportFile(entry.name, info.st_size, info.st_mtime))
-    return sorted(found, key=lambda f: f.name)
+    # One file per key: a valid name wins over an undecodable one escaped to the same text.
+    by_key: dict[str, ReportFile] = {}
+    for report in sorted(found, key=lambda f: (f.key != f.name, f.name)):
+        by_key.setdefault(report.key, report)
+    return sorted(by_key.values(), key=lambda f: f.name)
+
+
+def unusable_names(folder: Path) -> dict[str, str]:
+    """Keys of the folder's report files whose names cannot be read as reports, with why."""
+    return {f.key: problem for f in list_report_files(folder) if (problem := name_problem(f.name))}
 
 
 def ensure_folder(folder: Path) -> None:
@@ -280,10 +311,13 @@ def ingest_reports(
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Ingest files into (reports, sections, rejected) frames, in parallel for large batches.
 
-    A folder gone as a whole raises ReportsFolderUnavailable: its files did not disappear,
+    A file whose name is not valid UTF-8 is rejected unread (`name_problem`). A folder gone
+    as a whole raises ReportsFolderUnavailable: its files did not disappear,
     and recording them as such would replace every landed report with a rejection.
     """
-    names = list(names)
+    keys = list(names)
+    unusable = unusable_names(folder)
+    names = [name for name in keys if name not in unusable]
     now = datetime.now(UTC)
     workers = workers or min(os.cpu_count() or 1, 8)
     if len(names) < _PARALLEL_FROM or workers < 2:
@@ -306,6 +340,11 @@ def ingest_reports(
             {"file_name": name, "reason": reason, "seen_at": now}
             for c in chunks
             for name, reason in c.rejections
+        ]
+        + [
+            {"file_name": key, "reason": unusable[key], "seen_at": now}
+            for key in keys
+            if key in unusable
         ],
         schema=REJECTED_SCHEMA,
     )

@@ -164,3 +164,74 @@ def test_sensor_skips_a_tick_without_the_folder_and_keeps_its_cursor(tmp_path: P
         (tmp_path / "away").rename(reports)
         back = sensor_tick(instance, reports, away.cursor)
         assert not back.run_requests and not back.dynamic_partitions_requests
+
+
+# --- Fault 2: a file name that is not valid UTF-8 must not stop ingestion ---------------------
+
+# The name below, with its one undecodable byte escaped as the rejection shows it.
+BAD_NAME = b"caf\xe9_report.md"
+BAD_NAME_SHOWN = "caf\\xe9_report.md"
+BAD_NAME_REASON = f"file name is not valid UTF-8 (rename it): {BAD_NAME_SHOWN}"
+
+
+def write_bad_name(folder: Path) -> None:
+    """A healthy report whose file name is the bytes BAD_NAME."""
+    fd = os.open(os.path.join(os.fsencode(folder), BAD_NAME), os.O_WRONLY | os.O_CREAT, 0o644)
+    os.write(fd, b"# Caf\xc3\xa9 report\n\n## Menu\n\nCoffee and cake.\n")
+    os.close(fd)
+    os.utime(os.path.join(os.fsencode(folder), BAD_NAME), (OLD, OLD))
+
+
+def test_run_rejects_a_non_utf8_file_name_and_lands_the_rest(tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    shutil.copytree(SEEDS, reports)
+    write_bad_name(reports)
+    done = reportscope_run(tmp_path, reports)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "reports: 5   sections: 61   rejected: 1" in done.stdout
+    assert query(tmp_path, "SELECT file_name, reason FROM corpus.rejected_reports") == [
+        (BAD_NAME_SHOWN, BAD_NAME_REASON)
+    ]
+    landed = {row[0] for row in query(tmp_path, "SELECT file_name FROM corpus.reports")}
+    assert landed == {p.name for p in SEEDS.iterdir()}
+    # Renamed, it lands; the rejection of the old name goes.
+    os.rename(os.path.join(os.fsencode(reports), BAD_NAME), reports / "cafe_report.md")
+    done = reportscope_run(tmp_path, reports)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert query(tmp_path, "SELECT count(*) FROM corpus.rejected_reports") == [(0,)]
+    assert query(
+        tmp_path, "SELECT title FROM corpus.reports WHERE file_name = 'cafe_report.md'"
+    ) == [("Café report",)]
+
+
+def test_sensor_and_its_run_reject_a_non_utf8_file_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipelines.definitions import defs
+
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "a.md").write_text("# A\n\n## One\n\nalpha beta\n", encoding="utf-8")
+    os.utime(reports / "a.md", (OLD, OLD))
+    write_bad_name(reports)
+    monkeypatch.setenv("REPORTS_DIR", str(reports))
+    monkeypatch.setenv("WAREHOUSE_DIR", str(tmp_path / "warehouse"))
+    home = tmp_path / "home"
+    home.mkdir()
+    with dg.DagsterInstance.local_temp(str(home), overrides=NO_TELEMETRY) as instance:
+        tick = sensor_tick(instance, reports, None)
+        apply_partition_requests(instance, tick)
+        (request,) = tick.run_requests or []
+        result = (
+            defs()
+            .resolve_job_def(request.job_name)
+            .execute_in_process(instance=instance, tags=request.tags, raise_on_error=False)
+        )
+        assert result.success
+        assert query(tmp_path, "SELECT file_name, reason FROM corpus.rejected_reports") == [
+            (BAD_NAME_SHOWN, BAD_NAME_REASON)
+        ]
+        assert query(tmp_path, "SELECT file_name FROM corpus.reports") == [("a.md",)]
+        # The next tick sees nothing new: no failing tick, no run again and again.
+        again = sensor_tick(instance, reports, tick.cursor)
+        assert not again.run_requests and not again.dynamic_partitions_requests
