@@ -100,6 +100,11 @@ def scan_folder(
     return FolderState(files, previous.generation)
 
 
+# The cursor's entry for a file whose partition could not be dropped yet (a run in progress
+# ends at it): it matches no file, so the next tick sees the file as changed, or as removed.
+DEFERRED = Seen(-1, -1, "deferred")
+
+
 @dataclass(frozen=True)
 class RefreshPlan:
     """Partitions to drop and add, which to run, and the run's idempotency key."""
@@ -109,6 +114,8 @@ class RefreshPlan:
     refresh: list[str]
     removed: list[str]
     run_key: str | None
+    # Changed or removed files whose partition a run in progress needs: dropped on a later tick.
+    kept: list[str] = field(default_factory=list)
 
     @property
     def removed_only(self) -> bool:
@@ -122,14 +129,21 @@ class RefreshPlan:
         )
 
 
-def plan_refresh(previous: FolderState, current: FolderState, known: list[str]) -> RefreshPlan:
+def plan_refresh(
+    previous: FolderState,
+    current: FolderState,
+    known: list[str],
+    in_use: frozenset[str] | set[str] = frozenset(),
+) -> RefreshPlan:
     """Compare two states (and the partitions that exist) and plan one run.
 
     New files are added at the end of the partition order, so everything to refresh is one
     contiguous partition range and one run. A changed file's partition is dropped now and the
     file forgotten by the cursor, so the next tick adds it back at the end as a new file (Dagster
     refuses to delete and add the same partition in one tick). The same contents never produce
-    two run keys; a re-added file gets a new generation and therefore a new key.
+    two run keys; a re-added file gets a new generation and therefore a new key. Partitions
+    `in_use` by a queued or running run are not dropped: their files are decided again on a
+    later tick (cursor entry DEFERRED), whatever happens to them meanwhile.
     """
     known_set = set(known)
     new = sorted(name for name in current.files if name not in known_set)
@@ -145,9 +159,14 @@ def plan_refresh(previous: FolderState, current: FolderState, known: list[str]) 
     removed = sorted(
         name for name in known_set if name not in current.files and name not in changed
     )
+    kept = sorted(name for name in changed + removed if name in in_use)
+    for name in kept:
+        current.files[name] = DEFERRED
+    changed = [name for name in changed if name not in in_use]
+    removed = [name for name in removed if name not in in_use]
     # A file mid-write keeps its old entry in `current`, so it is neither removed nor changed.
     if not new and not removed and not changed:
-        return RefreshPlan([], [], [], [], None)
+        return RefreshPlan([], [], [], [], None, kept)
     current.generation = previous.generation + 1
     payload = json.dumps(
         {
@@ -162,4 +181,5 @@ def plan_refresh(previous: FolderState, current: FolderState, known: list[str]) 
         refresh=new,
         removed=removed,
         run_key=hashlib.sha256(payload.encode()).hexdigest()[:32] if new or removed else None,
+        kept=kept,
     )

@@ -2,19 +2,41 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
+from dagster._core.storage.dagster_run import DagsterRun, DagsterRunStatus
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
+    PARTITION_NAME_TAG,
 )
 
 from pipelines.partitions import CORPUS_JOB, REFRESH_JOB, reports_partitions
 from pipelines.reports_folder import list_report_files
 
 PARTITIONS = reports_partitions.name
+# Tags of the runs `run_refresh` executes in this process: a run left "started" by a killed
+# process is recognized as over, and stops holding its partitions (see partitions_in_use).
+HOST_TAG = "reportscope/host"
+PID_TAG = "reportscope/pid"
+# Runs that will still resolve their partitions: waiting in the queue, starting or running.
+_NOT_OVER = [
+    DagsterRunStatus.QUEUED,
+    DagsterRunStatus.NOT_STARTED,
+    DagsterRunStatus.STARTING,
+    DagsterRunStatus.STARTED,
+    DagsterRunStatus.CANCELING,
+    DagsterRunStatus.SUSPENDED,
+]
+_PARTITION_TAGS = (
+    ASSET_PARTITION_RANGE_START_TAG,
+    ASSET_PARTITION_RANGE_END_TAG,
+    PARTITION_NAME_TAG,
+)
 
 
 @dataclass(frozen=True)
@@ -30,19 +52,50 @@ def reconcile(instance: dg.DagsterInstance, folder: Path) -> Reconciliation:
     """Add a partition per new file and drop vanished files' partitions.
 
     The rows of dropped reports are deleted by the `report_inventory` asset of the next run.
+    A vanished file's partition that a queued or running run ends at is kept until that run is
+    over (`partitions_in_use`); the run records the file as disappeared.
     A folder that cannot be listed raises ReportsFolderUnavailable before anything changes.
     """
     on_disk = [f.key for f in list_report_files(folder)]
     known = list(instance.get_dynamic_partitions(PARTITIONS))
     known_set, on_disk_set = set(known), set(on_disk)
+    in_use = partitions_in_use(instance)
     added = [name for name in on_disk if name not in known_set]
-    removed = [name for name in known if name not in on_disk_set]
+    removed = [name for name in known if name not in on_disk_set and name not in in_use]
     if removed:
         for name in removed:
             instance.delete_dynamic_partition(PARTITIONS, name)
     if added:
         instance.add_dynamic_partitions(PARTITIONS, added)
     return Reconciliation(list(instance.get_dynamic_partitions(PARTITIONS)), added, removed)
+
+
+def partitions_in_use(instance: dg.DagsterInstance) -> set[str]:
+    """Partitions that a queued or running run names: its range's two ends, or its partition.
+
+    Dagster resolves a run's partition range from its two end keys when the run and each of
+    its steps start: deleting an end fails the whole run ("Nonexistent partition keys"), while
+    a key deleted inside the range just drops out of it. So these keys must not be deleted
+    until the run is over; a run whose `run_refresh` process is gone is over.
+    """
+    keys: set[str] = set()
+    for run in instance.get_runs(filters=dg.RunsFilter(statuses=_NOT_OVER)):
+        if not _process_gone(run):
+            keys.update(run.tags[tag] for tag in _PARTITION_TAGS if tag in run.tags)
+    return keys
+
+
+def _process_gone(run: DagsterRun) -> bool:
+    """True for a run `run_refresh` started in a process of this host that no longer exists."""
+    if run.tags.get(HOST_TAG) != socket.gethostname() or PID_TAG not in run.tags:
+        return False
+    try:
+        os.kill(int(run.tags[PID_TAG]), 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, ValueError):
+        return False
+    return False
 
 
 def partition_range_tags(partitions: list[str]) -> dict[str, str]:
@@ -66,7 +119,11 @@ def run_refresh(
     job = defs.resolve_job_def(REFRESH_JOB if partitions else CORPUS_JOB)
     return job.execute_in_process(
         instance=instance,
-        tags=partition_range_tags(partitions),
+        tags={
+            **partition_range_tags(partitions),
+            HOST_TAG: socket.gethostname(),
+            PID_TAG: str(os.getpid()),
+        },
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         raise_on_error=False,
     )

@@ -5,7 +5,7 @@ import dagster as dg
 from pipelines.asset_specs import CORPUS_WIDE
 from pipelines.folder_watch import FolderState, plan_refresh, scan_folder
 from pipelines.partitions import CORPUS_JOB, PARALLEL_JOB, REFRESH_JOB, reports_partitions
-from pipelines.refresh import partition_range_tags
+from pipelines.refresh import partition_range_tags, partitions_in_use
 from pipelines.reports_folder import ReportsFolderUnavailable
 from pipelines.resources import ReportsFolder
 from pipelines.settings import Settings
@@ -65,7 +65,9 @@ def reports_folder_sensor(
         context.log.warning(f"{error}; tick skipped")
         return dg.SkipReason(str(error))
     known = list(context.instance.get_dynamic_partitions(reports_partitions.name))
-    plan = plan_refresh(previous, current, known)
+    plan = plan_refresh(previous, current, known, partitions_in_use(context.instance))
+    if plan.kept:
+        context.log.info(f"kept until the runs that need them are over: {plan.kept[:5]}")
 
     partition_requests: list[
         dg.AddDynamicPartitionsRequest | dg.DeleteDynamicPartitionsRequest
