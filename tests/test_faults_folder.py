@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -18,6 +19,7 @@ from dagster._core.storage.dagster_run import DagsterRun, DagsterRunStatus
 from dagster._core.utils import make_new_run_id
 
 from pipelines.cli import main
+from pipelines.definitions import defs
 from pipelines.defs.automation import reports_folder_sensor
 from pipelines.refresh import (
     HOST_TAG,
@@ -79,6 +81,21 @@ def sensor_tick(
     resources = {"reports_folder": ReportsFolder(path=str(folder), max_report_bytes=1 << 24)}
     context = dg.build_sensor_context(instance=instance, cursor=cursor, resources=resources)
     return reports_folder_sensor.evaluate_tick(context)
+
+
+@pytest.fixture
+def project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Path, dg.DagsterInstance]]:
+    """An empty reports folder and a temporary instance; the warehouse goes under tmp_path."""
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    monkeypatch.setenv("REPORTS_DIR", str(reports))
+    monkeypatch.setenv("WAREHOUSE_DIR", str(tmp_path / "warehouse"))
+    home = tmp_path / "home"
+    home.mkdir()
+    with dg.DagsterInstance.local_temp(str(home), overrides=NO_TELEMETRY) as instance:
+        yield reports, instance
 
 
 def apply_partition_requests(instance: dg.DagsterInstance, tick: dg.SensorExecutionData) -> None:
@@ -216,36 +233,27 @@ def test_run_rejects_a_non_utf8_file_name_and_lands_the_rest(tmp_path: Path) -> 
 
 
 def test_sensor_and_its_run_reject_a_non_utf8_file_name(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, project: tuple[Path, dg.DagsterInstance]
 ) -> None:
-    from pipelines.definitions import defs
-
-    reports = tmp_path / "reports"
-    reports.mkdir()
-    (reports / "a.md").write_text("# A\n\n## One\n\nalpha beta\n", encoding="utf-8")
-    os.utime(reports / "a.md", (OLD, OLD))
+    reports, instance = project
+    write_reports(reports, ["a.md"])
     write_bad_name(reports)
-    monkeypatch.setenv("REPORTS_DIR", str(reports))
-    monkeypatch.setenv("WAREHOUSE_DIR", str(tmp_path / "warehouse"))
-    home = tmp_path / "home"
-    home.mkdir()
-    with dg.DagsterInstance.local_temp(str(home), overrides=NO_TELEMETRY) as instance:
-        tick = sensor_tick(instance, reports, None)
-        apply_partition_requests(instance, tick)
-        (request,) = tick.run_requests or []
-        result = (
-            defs()
-            .resolve_job_def(request.job_name)
-            .execute_in_process(instance=instance, tags=request.tags, raise_on_error=False)
-        )
-        assert result.success
-        assert query(tmp_path, "SELECT file_name, reason FROM corpus.rejected_reports") == [
-            (BAD_NAME_SHOWN, BAD_NAME_REASON)
-        ]
-        assert query(tmp_path, "SELECT file_name FROM corpus.reports") == [("a.md",)]
-        # The next tick sees nothing new: no failing tick, no run again and again.
-        again = sensor_tick(instance, reports, tick.cursor)
-        assert not again.run_requests and not again.dynamic_partitions_requests
+    tick = sensor_tick(instance, reports, None)
+    apply_partition_requests(instance, tick)
+    (request,) = tick.run_requests or []
+    result = (
+        defs()
+        .resolve_job_def(request.job_name)
+        .execute_in_process(instance=instance, tags=request.tags, raise_on_error=False)
+    )
+    assert result.success
+    assert query(tmp_path, "SELECT file_name, reason FROM corpus.rejected_reports") == [
+        (BAD_NAME_SHOWN, BAD_NAME_REASON)
+    ]
+    assert query(tmp_path, "SELECT file_name FROM corpus.reports") == [("a.md",)]
+    # The next tick sees nothing new: no failing tick, no run again and again.
+    again = sensor_tick(instance, reports, tick.cursor)
+    assert not again.run_requests and not again.dynamic_partitions_requests
 
 
 # --- Fault 3: a file deleted while a run that covers it waits or runs -------------------------
@@ -276,82 +284,68 @@ def queue_run(instance: dg.DagsterInstance, tags: dict[str, str]) -> DagsterRun:
 
 
 def test_reconcile_keeps_the_partitions_a_queued_run_ends_at(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, project: tuple[Path, dg.DagsterInstance]
 ) -> None:
-    from pipelines.definitions import defs
-
-    reports = tmp_path / "reports"
+    reports, instance = project
     write_reports(reports, ["a.md", "b.md", "c.md"])
-    monkeypatch.setenv("REPORTS_DIR", str(reports))
-    monkeypatch.setenv("WAREHOUSE_DIR", str(tmp_path / "warehouse"))
-    home = tmp_path / "home"
-    home.mkdir()
-    with dg.DagsterInstance.local_temp(str(home), overrides=NO_TELEMETRY) as instance:
-        tags = partition_range_tags(reconcile(instance, reports).partitions)
-        waiting = queue_run(instance, tags)  # a..c
-        (reports / "b.md").unlink()  # inside the range
-        (reports / "c.md").unlink()  # its end
-        change = reconcile(instance, reports)  # the sensor or another `reportscope run`
-        assert change.removed == ["b.md"]
-        # The queued run starts: its range still resolves, the vanished end is recorded.
-        job = defs().resolve_job_def("refresh_all")
-        result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
-        assert result.success
-        assert query(tmp_path, "SELECT file_name, reason FROM corpus.rejected_reports") == [
-            ("c.md", DISAPPEARED)
-        ]
-        assert query(tmp_path, "SELECT file_name FROM corpus.reports") == [("a.md",)]
-        # Once that run is over, the next reconcile drops the partition and its rows.
-        instance.report_run_canceled(waiting)
-        change = reconcile(instance, reports)
-        assert change.removed == ["c.md"] and change.partitions == ["a.md"]
-        assert run_refresh(defs(), instance, change.partitions).success
-        assert query(tmp_path, "SELECT count(*) FROM corpus.rejected_reports") == [(0,)]
+    tags = partition_range_tags(reconcile(instance, reports).partitions)
+    waiting = queue_run(instance, tags)  # a..c
+    (reports / "b.md").unlink()  # inside the range
+    (reports / "c.md").unlink()  # its end
+    change = reconcile(instance, reports)  # the sensor or another `reportscope run`
+    assert change.removed == ["b.md"]
+    # The queued run starts: its range still resolves, the vanished end is recorded.
+    job = defs().resolve_job_def("refresh_all")
+    result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
+    assert result.success
+    assert query(tmp_path, "SELECT file_name, reason FROM corpus.rejected_reports") == [
+        ("c.md", DISAPPEARED)
+    ]
+    assert query(tmp_path, "SELECT file_name FROM corpus.reports") == [("a.md",)]
+    # Once that run is over, the next reconcile drops the partition and its rows.
+    instance.report_run_canceled(waiting)
+    change = reconcile(instance, reports)
+    assert change.removed == ["c.md"] and change.partitions == ["a.md"]
+    assert run_refresh(defs(), instance, change.partitions).success
+    assert query(tmp_path, "SELECT count(*) FROM corpus.rejected_reports") == [(0,)]
 
 
 def test_sensor_keeps_the_partitions_a_queued_run_ends_at_until_it_is_over(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, project: tuple[Path, dg.DagsterInstance]
 ) -> None:
-    from pipelines.definitions import defs
-
-    reports = tmp_path / "reports"
+    reports, instance = project
     write_reports(reports, ["a.md", "b.md", "c.md"])
-    monkeypatch.setenv("REPORTS_DIR", str(reports))
-    monkeypatch.setenv("WAREHOUSE_DIR", str(tmp_path / "warehouse"))
-    home = tmp_path / "home"
-    home.mkdir()
-    with dg.DagsterInstance.local_temp(str(home), overrides=NO_TELEMETRY) as instance:
-        first = sensor_tick(instance, reports, None)
-        apply_partition_requests(instance, first)
-        (request,) = first.run_requests or []
-        waiting = queue_run(instance, dict(request.tags))  # a..c, not started yet
-        (reports / "c.md").unlink()  # the range's end goes
-        (reports / "a.md").write_text("# a.md\n\n## Part\n\nrevised body\n", encoding="utf-8")
-        os.utime(reports / "a.md", (OLD + 60, OLD + 60))  # the range's start changes
-        second = sensor_tick(instance, reports, first.cursor)
-        apply_partition_requests(instance, second)
-        assert not second.dynamic_partitions_requests and not second.run_requests
-        # The queued run starts after that tick: it succeeds and records the vanished file.
-        job = defs().resolve_job_def(request.job_name)
-        result = job.execute_in_process(instance=instance, tags=request.tags, raise_on_error=False)
-        assert result.success
-        assert query(tmp_path, "SELECT file_name, reason FROM corpus.rejected_reports") == [
-            ("c.md", DISAPPEARED)
-        ]
-        # Once it is over, the next ticks drop c.md and refresh a.md, as without a queued run.
-        instance.report_run_canceled(waiting)
-        third = sensor_tick(instance, reports, second.cursor)
-        (drop,) = third.dynamic_partitions_requests or []
-        assert isinstance(drop, dg.DeleteDynamicPartitionsRequest)
-        assert sorted(drop.partition_keys) == ["a.md", "c.md"]
-        (corpus_run,) = third.run_requests or []
-        assert corpus_run.job_name == "refresh_corpus"
-        apply_partition_requests(instance, third)
-        fourth = sensor_tick(instance, reports, third.cursor)
-        (add,) = fourth.dynamic_partitions_requests or []
-        assert list(add.partition_keys) == ["a.md"]
-        (refresh,) = fourth.run_requests or []
-        assert refresh.tags["dagster/asset_partition_range_start"] == "a.md"
+    first = sensor_tick(instance, reports, None)
+    apply_partition_requests(instance, first)
+    (request,) = first.run_requests or []
+    waiting = queue_run(instance, dict(request.tags))  # a..c, not started yet
+    (reports / "c.md").unlink()  # the range's end goes
+    (reports / "a.md").write_text("# a.md\n\n## Part\n\nrevised body\n", encoding="utf-8")
+    os.utime(reports / "a.md", (OLD + 60, OLD + 60))  # the range's start changes
+    second = sensor_tick(instance, reports, first.cursor)
+    apply_partition_requests(instance, second)
+    assert not second.dynamic_partitions_requests and not second.run_requests
+    # The queued run starts after that tick: it succeeds and records the vanished file.
+    job = defs().resolve_job_def(request.job_name)
+    result = job.execute_in_process(instance=instance, tags=request.tags, raise_on_error=False)
+    assert result.success
+    assert query(tmp_path, "SELECT file_name, reason FROM corpus.rejected_reports") == [
+        ("c.md", DISAPPEARED)
+    ]
+    # Once it is over, the next ticks drop c.md and refresh a.md, as without a queued run.
+    instance.report_run_canceled(waiting)
+    third = sensor_tick(instance, reports, second.cursor)
+    (drop,) = third.dynamic_partitions_requests or []
+    assert isinstance(drop, dg.DeleteDynamicPartitionsRequest)
+    assert sorted(drop.partition_keys) == ["a.md", "c.md"]
+    (corpus_run,) = third.run_requests or []
+    assert corpus_run.job_name == "refresh_corpus"
+    apply_partition_requests(instance, third)
+    fourth = sensor_tick(instance, reports, third.cursor)
+    (add,) = fourth.dynamic_partitions_requests or []
+    assert list(add.partition_keys) == ["a.md"]
+    (refresh,) = fourth.run_requests or []
+    assert refresh.tags["dagster/asset_partition_range_start"] == "a.md"
 
 
 def test_a_run_whose_process_was_killed_holds_no_partition(tmp_path: Path) -> None:
