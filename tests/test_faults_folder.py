@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import os
 import shutil
 import socket
@@ -11,7 +10,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -31,7 +29,7 @@ from pipelines.refresh import (
     reconcile,
     run_refresh,
 )
-from pipelines.reports_folder import ReportsFolderUnavailable, ingest_one, list_report_files
+from pipelines.reports_folder import ReportsFolderUnavailable, list_report_files
 from pipelines.resources import ReportsFolder
 from tests.conftest import NO_TELEMETRY, SEEDS
 from tests.test_hostile_input import as_unprivileged_user
@@ -362,46 +360,3 @@ def test_a_run_whose_process_was_killed_holds_no_partition(tmp_path: Path) -> No
         assert partitions_in_use(instance) == {"a.md", "c.md"}
         queue_run(instance, {**partition_range_tags(["x.md"]), **here, PID_TAG: str(gone.pid)})
         assert partitions_in_use(instance) == {"a.md", "c.md"}
-
-
-# --- Fault 4: binary content after the first 8 KiB --------------------------------------------
-
-BINARY = "binary content, not text (control bytes such as NUL found)"
-
-
-def seeds_text(at_least: int) -> bytes:
-    """The seed reports' text, repeated until it is at least `at_least` bytes long."""
-    text = b"\n\n".join(path.read_bytes() for path in sorted(SEEDS.iterdir()))
-    return text * (at_least // len(text) + 1)
-
-
-@pytest.mark.parametrize(
-    "tail",
-    [bytes(range(256)) * 40, bytes(range(1, 32)) * 330],
-    ids=["with NUL", "control bytes without NUL"],
-)
-def test_text_followed_by_binary_is_rejected_as_binary(tmp_path: Path, tail: bytes) -> None:
-    head = seeds_text(12_000)[:12_000]
-    assert BINARY not in str(ingest_one_rejection(tmp_path, "head.md", head))
-    assert ingest_one_rejection(tmp_path, "mixed.md", head + tail) == BINARY
-
-
-def test_binary_between_long_text_is_rejected(tmp_path: Path) -> None:
-    text = seeds_text(200_000)
-    mixed = text[:100_000] + bytes(range(256)) * 4 + text[100_000:200_000]
-    assert ingest_one_rejection(tmp_path, "middle.md", mixed) == BINARY
-
-
-def test_long_text_and_utf16_reports_still_land(tmp_path: Path) -> None:
-    text = seeds_text(300_000)
-    assert len(text) > 100_000
-    assert ingest_one_rejection(tmp_path, "long.md", text) is None
-    utf16 = text.decode("utf-8").encode("utf-16")
-    assert utf16.startswith(codecs.BOM_UTF16_LE) or utf16.startswith(codecs.BOM_UTF16_BE)
-    assert ingest_one_rejection(tmp_path, "utf16.md", utf16) is None
-
-
-def ingest_one_rejection(folder: Path, name: str, data: bytes) -> str | None:
-    """Write a report file and ingest it alone: its rejection reason, None when it lands."""
-    (folder / name).write_bytes(data)
-    return ingest_one(folder, name, 1 << 24, datetime.now(UTC)).rejection

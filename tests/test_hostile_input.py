@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 import shutil
 import signal
@@ -10,6 +11,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -298,3 +300,46 @@ def strip_times(rows: list[tuple]) -> list[tuple]:
     return sorted(
         (tuple(v for v in row if not isinstance(v, datetime.datetime)) for row in rows), key=repr
     )
+
+
+# Binary content after the first 8 KiB (issue 18, fault 4).
+
+BINARY = "binary content, not text (control bytes such as NUL found)"
+
+
+def seeds_text(at_least: int) -> bytes:
+    """The seed reports' text, repeated until it is at least `at_least` bytes long."""
+    text = b"\n\n".join(path.read_bytes() for path in sorted(SEEDS.iterdir()))
+    return text * (at_least // len(text) + 1)
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [bytes(range(256)) * 40, bytes(range(1, 32)) * 330],
+    ids=["with NUL", "control bytes without NUL"],
+)
+def test_text_followed_by_binary_is_rejected_as_binary(tmp_path: Path, tail: bytes) -> None:
+    head = seeds_text(12_000)[:12_000]
+    assert BINARY not in str(ingest_one_rejection(tmp_path, "head.md", head))
+    assert ingest_one_rejection(tmp_path, "mixed.md", head + tail) == BINARY
+
+
+def test_binary_between_long_text_is_rejected(tmp_path: Path) -> None:
+    text = seeds_text(200_000)
+    mixed = text[:100_000] + bytes(range(256)) * 4 + text[100_000:200_000]
+    assert ingest_one_rejection(tmp_path, "middle.md", mixed) == BINARY
+
+
+def test_long_text_and_utf16_reports_still_land(tmp_path: Path) -> None:
+    text = seeds_text(300_000)
+    assert len(text) > 100_000
+    assert ingest_one_rejection(tmp_path, "long.md", text) is None
+    utf16 = text.decode("utf-8").encode("utf-16")
+    assert utf16.startswith(codecs.BOM_UTF16_LE) or utf16.startswith(codecs.BOM_UTF16_BE)
+    assert ingest_one_rejection(tmp_path, "utf16.md", utf16) is None
+
+
+def ingest_one_rejection(folder: Path, name: str, data: bytes) -> str | None:
+    """Write a report file and ingest it alone: its rejection reason, None when it lands."""
+    (folder / name).write_bytes(data)
+    return ingest_one(folder, name, 1 << 24, datetime.now(UTC)).rejection
