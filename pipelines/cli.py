@@ -18,12 +18,18 @@ def run(settings: Settings) -> int:
 
     from pipelines.definitions import defs
     from pipelines.refresh import reconcile, run_refresh
+    from pipelines.reports_folder import ReportsFolderUnavailable
     from pipelines.warehouse import Warehouse
 
     started = time.perf_counter()
     definitions = defs()
     with dg.DagsterInstance.get() as instance:
-        change = reconcile(instance, settings.reports_dir)
+        try:
+            change = reconcile(instance, settings.reports_dir)
+        except ReportsFolderUnavailable as error:
+            # Never read as an empty folder: that would remove every landed report.
+            print(f"reportscope: {error}", file=sys.stderr)
+            return 2
         if not change.partitions and not Warehouse(settings.warehouse_dir).table_exists("sections"):
             print(
                 f"reportscope: no report in {settings.reports_dir} yet (files ending "

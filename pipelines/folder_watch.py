@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.reports_folder import list_report_files
+from pipelines.reports_folder import ensure_folder, list_report_files
 
 
 @dataclass(frozen=True)
@@ -76,23 +76,33 @@ def content_hash(path: Path, folder: Path) -> str | None:
 def scan_folder(
     folder: Path, previous: FolderState, settle_seconds: float = 2.0, now: float | None = None
 ) -> FolderState:
-    """The folder's files now, hashing only those whose size or mtime moved."""
+    """The folder's files now (by partition key), hashing only those whose size or mtime moved.
+
+    Raise ReportsFolderUnavailable when the folder cannot be listed, also when it went away
+    during the scan (its files would otherwise look deleted).
+    """
     now = time.time() if now is None else now
     files: dict[str, Seen] = {}
     for report in list_report_files(folder):
-        before = previous.files.get(report.name)
+        before = previous.files.get(report.key)
         mtime_ns = int(report.mtime * 1e9)
         if now - report.mtime < settle_seconds:
             if before:  # still being written: keep what we knew, decide next tick
-                files[report.name] = before
+                files[report.key] = before
             continue
         if before and before.size == report.size and before.mtime_ns == mtime_ns:
-            files[report.name] = before
+            files[report.key] = before
             continue
         digest = content_hash(folder / report.name, folder)
         if digest is not None:
-            files[report.name] = Seen(report.size, mtime_ns, digest)
+            files[report.key] = Seen(report.size, mtime_ns, digest)
+    ensure_folder(folder)
     return FolderState(files, previous.generation)
+
+
+# The cursor's entry for a file whose partition could not be dropped yet (a run in progress
+# ends at it): it matches no file, so the next tick sees the file as changed, or as removed.
+DEFERRED = Seen(-1, -1, "deferred")
 
 
 @dataclass(frozen=True)
@@ -104,6 +114,8 @@ class RefreshPlan:
     refresh: list[str]
     removed: list[str]
     run_key: str | None
+    # Changed or removed files whose partition a run in progress needs: dropped on a later tick.
+    kept: list[str] = field(default_factory=list)
 
     @property
     def removed_only(self) -> bool:
@@ -117,14 +129,21 @@ class RefreshPlan:
         )
 
 
-def plan_refresh(previous: FolderState, current: FolderState, known: list[str]) -> RefreshPlan:
+def plan_refresh(
+    previous: FolderState,
+    current: FolderState,
+    known: list[str],
+    in_use: frozenset[str] | set[str] = frozenset(),
+) -> RefreshPlan:
     """Compare two states (and the partitions that exist) and plan one run.
 
     New files are added at the end of the partition order, so everything to refresh is one
     contiguous partition range and one run. A changed file's partition is dropped now and the
     file forgotten by the cursor, so the next tick adds it back at the end as a new file (Dagster
     refuses to delete and add the same partition in one tick). The same contents never produce
-    two run keys; a re-added file gets a new generation and therefore a new key.
+    two run keys; a re-added file gets a new generation and therefore a new key. Partitions
+    `in_use` by a queued or running run are not dropped: their files are decided again on a
+    later tick (cursor entry DEFERRED), whatever happens to them meanwhile.
     """
     known_set = set(known)
     new = sorted(name for name in current.files if name not in known_set)
@@ -140,9 +159,14 @@ def plan_refresh(previous: FolderState, current: FolderState, known: list[str]) 
     removed = sorted(
         name for name in known_set if name not in current.files and name not in changed
     )
+    kept = sorted(name for name in changed + removed if name in in_use)
+    for name in kept:
+        current.files[name] = DEFERRED
+    changed = [name for name in changed if name not in in_use]
+    removed = [name for name in removed if name not in in_use]
     # A file mid-write keeps its old entry in `current`, so it is neither removed nor changed.
     if not new and not removed and not changed:
-        return RefreshPlan([], [], [], [], None)
+        return RefreshPlan([], [], [], [], None, kept)
     current.generation = previous.generation + 1
     payload = json.dumps(
         {
@@ -157,4 +181,5 @@ def plan_refresh(previous: FolderState, current: FolderState, known: list[str]) 
         refresh=new,
         removed=removed,
         run_key=hashlib.sha256(payload.encode()).hexdigest()[:32] if new or removed else None,
+        kept=kept,
     )

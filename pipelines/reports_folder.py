@@ -58,11 +58,33 @@ REJECTED_SCHEMA = {
 
 @dataclass(frozen=True)
 class ReportFile:
-    """A candidate report in the folder: its name, size and modification time."""
+    """A candidate report in the folder: its name (as the OS gives it), size and mtime."""
 
     name: str
     size: int
     mtime: float
+
+    @property
+    def key(self) -> str:
+        """Its partition key and `file_name`: the name, undecodable bytes escaped."""
+        return printable_name(self.name)
+
+
+def printable_name(name: str) -> str:
+    """A file name as valid UTF-8: bytes that are not UTF-8 shown as `\\xNN` escapes.
+
+    Python gives such bytes as lone surrogates (`caf\\udce9.md`), which Dagster's storage,
+    DuckDB and JSON cursors cannot store; a valid name is returned as it is.
+    """
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
+def name_problem(name: str) -> str | None:
+    """Why a file name (as the OS gives it) cannot be a report, or None when it can."""
+    shown = printable_name(name)
+    if shown != name:
+        return f"file name is not valid UTF-8 (rename it): {shown}"
+    return None
 
 
 def report_id(file_name: str) -> str:
@@ -75,13 +97,41 @@ def is_report_name(name: str) -> bool:
     return not name.startswith(".") and name.lower().endswith(REPORT_SUFFIXES)
 
 
+class ReportsFolderUnavailable(OSError):
+    """The reports folder is missing, not a directory or unreadable: nothing can be decided.
+
+    An error, never an empty folder: treating it as empty would remove every landed report.
+    """
+
+    def __init__(self, folder: Path, reason: str) -> None:
+        super().__init__(f"reports folder {folder} {reason}; nothing changed")
+        self.folder = folder
+        self.reason = reason
+
+
+def _folder_error(folder: Path, error: OSError) -> ReportsFolderUnavailable:
+    """The folder-level error for an OSError raised while listing `folder`."""
+    if isinstance(error, FileNotFoundError):
+        return ReportsFolderUnavailable(folder, "does not exist (set REPORTS_DIR, or mount it)")
+    if isinstance(error, NotADirectoryError):
+        return ReportsFolderUnavailable(folder, "is not a directory (set REPORTS_DIR)")
+    if isinstance(error, PermissionError):
+        return ReportsFolderUnavailable(folder, "cannot be read (permission denied)")
+    return ReportsFolderUnavailable(
+        folder, f"cannot be read ({os.strerror(error.errno or errno.EIO)})"
+    )
+
+
 def list_report_files(folder: Path) -> list[ReportFile]:
-    """Report files directly in `folder` (symlinks included: they are rejected when read)."""
+    """Report files directly in `folder` (symlinks included: they are rejected when read).
+
+    Raise ReportsFolderUnavailable when the folder itself cannot be listed.
+    """
     found: list[ReportFile] = []
     try:
         entries = list(os.scandir(folder))
-    except FileNotFoundError:
-        return []
+    except OSError as error:
+        raise _folder_error(folder, error) from None
     for entry in entries:
         if not is_report_name(entry.name):
             continue
@@ -89,10 +139,29 @@ def list_report_files(folder: Path) -> list[ReportFile]:
             info = entry.stat(follow_symlinks=False)
         except FileNotFoundError:
             continue
+        except PermissionError as error:  # a folder that can be listed but not searched
+            raise _folder_error(folder, error) from None
         if stat.S_ISDIR(info.st_mode):
             continue
         found.append(ReportFile(entry.name, info.st_size, info.st_mtime))
-    return sorted(found, key=lambda f: f.name)
+    # One file per key: a valid name wins over an undecodable one escaped to the same text.
+    by_key: dict[str, ReportFile] = {}
+    for report in sorted(found, key=lambda f: (f.key != f.name, f.name)):
+        by_key.setdefault(report.key, report)
+    return sorted(by_key.values(), key=lambda f: f.name)
+
+
+def unusable_names(folder: Path) -> dict[str, str]:
+    """Keys of the folder's report files whose names cannot be read as reports, with why."""
+    return {f.key: problem for f in list_report_files(folder) if (problem := name_problem(f.name))}
+
+
+def ensure_folder(folder: Path) -> None:
+    """Raise ReportsFolderUnavailable unless `folder` is a directory that can be listed."""
+    try:
+        os.scandir(folder).close()
+    except OSError as error:
+        raise _folder_error(folder, error) from None
 
 
 def read_report_bytes(folder: Path, name: str, max_bytes: int) -> tuple[bytes, float]:
@@ -240,8 +309,15 @@ def _pool_context() -> multiprocessing.context.BaseContext:
 def ingest_reports(
     folder: Path, names: Iterable[str], max_bytes: int, workers: int | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Ingest files into (reports, sections, rejected) frames, in parallel for large batches."""
-    names = list(names)
+    """Ingest files into (reports, sections, rejected) frames, in parallel for large batches.
+
+    A file whose name is not valid UTF-8 is rejected unread (`name_problem`). A folder gone
+    as a whole raises ReportsFolderUnavailable: its files did not disappear,
+    and recording them as such would replace every landed report with a rejection.
+    """
+    keys = list(names)
+    unusable = unusable_names(folder)
+    names = [name for name in keys if name not in unusable]
     now = datetime.now(UTC)
     workers = workers or min(os.cpu_count() or 1, 8)
     if len(names) < _PARALLEL_FROM or workers < 2:
@@ -256,6 +332,7 @@ def ingest_reports(
         # memory (a Dagster run's frames) into every worker's accounting.
         with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
             chunks = list(pool.map(_ingest_chunk, batches))
+    ensure_folder(folder)
     reports = pl.DataFrame([r for c in chunks for r in c.reports], schema=REPORT_SCHEMA)
     sections = pl.concat([c.sections for c in chunks])
     rejected = pl.DataFrame(
@@ -263,6 +340,11 @@ def ingest_reports(
             {"file_name": name, "reason": reason, "seen_at": now}
             for c in chunks
             for name, reason in c.rejections
+        ]
+        + [
+            {"file_name": key, "reason": unusable[key], "seen_at": now}
+            for key in keys
+            if key in unusable
         ],
         schema=REJECTED_SCHEMA,
     )

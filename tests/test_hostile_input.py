@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 import shutil
 import signal
@@ -9,6 +10,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -153,14 +156,8 @@ def test_symlink_inside_the_folder_is_read(tmp_path: Path) -> None:
     assert raw == b"# R\n\nbody\n"
 
 
-def test_unreadable_file_is_rejected_with_permission_reason() -> None:
-    # A folder every user can enter (pytest's own tmp folders are private to root).
-    folder = Path(tempfile.mkdtemp(prefix="reportscope-perm-"))
-    folder.chmod(0o755)
-    target = folder / "locked.md"
-    target.write_text("# Locked\n\ntext\n", encoding="utf-8")
-    target.chmod(0)
-    # Root reads anything: read in a forked child that drops to an unprivileged user first.
+def as_unprivileged_user(attempt: Callable[[], str]) -> str:
+    """Run `attempt` in a forked child that drops root first (root reads anything); its message."""
     read_end, write_end = os.pipe()
     child = os.fork()
     if child == 0:  # pragma: no cover - runs in the child
@@ -169,18 +166,31 @@ def test_unreadable_file_is_rejected_with_permission_reason() -> None:
             if os.geteuid() == 0:
                 os.setgid(65534)
                 os.setuid(65534)
-            try:
-                read_report_bytes(folder, "locked.md", MiB)
-                message = "read succeeded"
-            except UnreadableReport as error:
-                message = str(error)
-            os.write(write_end, message.encode())
+            os.write(write_end, attempt().encode())
         finally:
             os._exit(0)
     os.close(write_end)
     os.waitpid(child, 0)
     with os.fdopen(read_end, "rb") as pipe:
-        message = pipe.read().decode()
+        return pipe.read().decode()
+
+
+def test_unreadable_file_is_rejected_with_permission_reason() -> None:
+    # A folder every user can enter (pytest's own tmp folders are private to root).
+    folder = Path(tempfile.mkdtemp(prefix="reportscope-perm-"))
+    folder.chmod(0o755)
+    target = folder / "locked.md"
+    target.write_text("# Locked\n\ntext\n", encoding="utf-8")
+    target.chmod(0)
+
+    def attempt() -> str:
+        try:
+            read_report_bytes(folder, "locked.md", MiB)
+        except UnreadableReport as error:
+            return str(error)
+        return "read succeeded"
+
+    message = as_unprivileged_user(attempt)
     shutil.rmtree(folder)
     assert message == "permission denied: the file cannot be read"
 
@@ -290,3 +300,46 @@ def strip_times(rows: list[tuple]) -> list[tuple]:
     return sorted(
         (tuple(v for v in row if not isinstance(v, datetime.datetime)) for row in rows), key=repr
     )
+
+
+# Binary content after the first 8 KiB (issue 18, fault 4).
+
+BINARY = "binary content, not text (control bytes such as NUL found)"
+
+
+def seeds_text(at_least: int) -> bytes:
+    """The seed reports' text, repeated until it is at least `at_least` bytes long."""
+    text = b"\n\n".join(path.read_bytes() for path in sorted(SEEDS.iterdir()))
+    return text * (at_least // len(text) + 1)
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [bytes(range(256)) * 40, bytes(range(1, 32)) * 330],
+    ids=["with NUL", "control bytes without NUL"],
+)
+def test_text_followed_by_binary_is_rejected_as_binary(tmp_path: Path, tail: bytes) -> None:
+    head = seeds_text(12_000)[:12_000]
+    assert BINARY not in str(ingest_one_rejection(tmp_path, "head.md", head))
+    assert ingest_one_rejection(tmp_path, "mixed.md", head + tail) == BINARY
+
+
+def test_binary_between_long_text_is_rejected(tmp_path: Path) -> None:
+    text = seeds_text(200_000)
+    mixed = text[:100_000] + bytes(range(256)) * 4 + text[100_000:200_000]
+    assert ingest_one_rejection(tmp_path, "middle.md", mixed) == BINARY
+
+
+def test_long_text_and_utf16_reports_still_land(tmp_path: Path) -> None:
+    text = seeds_text(300_000)
+    assert len(text) > 100_000
+    assert ingest_one_rejection(tmp_path, "long.md", text) is None
+    utf16 = text.decode("utf-8").encode("utf-16")
+    assert utf16.startswith(codecs.BOM_UTF16_LE) or utf16.startswith(codecs.BOM_UTF16_BE)
+    assert ingest_one_rejection(tmp_path, "utf16.md", utf16) is None
+
+
+def ingest_one_rejection(folder: Path, name: str, data: bytes) -> str | None:
+    """Write a report file and ingest it alone: its rejection reason, None when it lands."""
+    (folder / name).write_bytes(data)
+    return ingest_one(folder, name, 1 << 24, datetime.now(UTC)).rejection

@@ -5,7 +5,8 @@ import dagster as dg
 from pipelines.asset_specs import CORPUS_WIDE
 from pipelines.folder_watch import FolderState, plan_refresh, scan_folder
 from pipelines.partitions import CORPUS_JOB, PARALLEL_JOB, REFRESH_JOB, reports_partitions
-from pipelines.refresh import partition_range_tags
+from pipelines.refresh import partition_range_tags, partitions_in_use
+from pipelines.reports_folder import ReportsFolderUnavailable
 from pipelines.resources import ReportsFolder
 from pipelines.settings import Settings
 
@@ -53,12 +54,22 @@ refresh_corpus = dg.define_asset_job(
 )
 def reports_folder_sensor(
     context: dg.SensorEvaluationContext, reports_folder: ReportsFolder
-) -> dg.SensorResult:
+) -> dg.SensorResult | dg.SkipReason:
     """Turn what changed in the reports folder since the last tick into partitions and runs."""
     previous = FolderState.from_json(context.cursor)
-    current = scan_folder(reports_folder.folder, previous, settle_seconds=SETTINGS.settle_seconds)
+    try:
+        current = scan_folder(
+            reports_folder.folder, previous, settle_seconds=SETTINGS.settle_seconds
+        )
+    except ReportsFolderUnavailable as error:
+        # Not an empty folder: skip the tick and keep the cursor, so nothing is dropped now
+        # and nothing is re-ingested when the folder is back.
+        context.log.warning(f"{error}; tick skipped")
+        return dg.SkipReason(str(error))
     known = list(context.instance.get_dynamic_partitions(reports_partitions.name))
-    plan = plan_refresh(previous, current, known)
+    plan = plan_refresh(previous, current, known, partitions_in_use(context.instance))
+    if plan.kept:
+        context.log.info(f"kept until the runs that need them are over: {plan.kept[:5]}")
 
     partition_requests: list[
         dg.AddDynamicPartitionsRequest | dg.DeleteDynamicPartitionsRequest

@@ -45,8 +45,11 @@ _CONFLICT_END = re.compile(r"^>{7}(?: .*)?$")
 _FENCE_OPEN = re.compile(r"^\s*(```+|~~~+)\s*(?:markdown|md)?\s*$", re.IGNORECASE)
 _FRONT_MATTER_DATE = re.compile(r"^\s*date\s*:\s*['\"]?([^'\"\n]+?)['\"]?\s*$", re.IGNORECASE)
 
-# Files whose bytes look like this are not text at all.
+# Files whose bytes look like this are not text at all: a window of _WINDOW bytes with more
+# such bytes than 1 in 100 (at least 9), in any of _WINDOWS windows spread over the file.
 _BINARY_CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+_WINDOW = 8192
+_WINDOWS = 16
 
 
 class UnreadableReport(ValueError):
@@ -101,11 +104,26 @@ def decode(raw: bytes) -> tuple[str, str, list[str]]:
 
 
 def _looks_binary(raw: bytes) -> bool:
-    """True when the first 8 KiB hold NUL or many other C0 control bytes."""
-    head = raw[:8192]
-    if b"\x00" in head:
+    """True when the file holds NUL, or a sampled 8 KiB window many other C0 control bytes.
+
+    The whole file is looked at: text followed by binary is binary. NUL is searched for
+    everywhere (a fast byte search); the control-byte count runs on windows spread over the
+    file, the first and the last included (every window of a file up to 128 KiB).
+    """
+    if b"\x00" in raw:
         return True
-    return len(_BINARY_CONTROL.findall(head)) > max(8, len(head) // 100)
+    return any(
+        len(_BINARY_CONTROL.findall(window)) > max(8, len(window) // 100)
+        for window in (raw[start : start + _WINDOW] for start in _window_starts(len(raw)))
+    )
+
+
+def _window_starts(size: int) -> list[int]:
+    """Offsets of the windows `_looks_binary` counts control bytes in, spread evenly."""
+    if size <= _WINDOW * _WINDOWS:
+        return list(range(0, max(size, 1), _WINDOW))
+    last = size - _WINDOW
+    return [last * index // (_WINDOWS - 1) for index in range(_WINDOWS)]
 
 
 def repair(raw: bytes) -> RepairedText:
