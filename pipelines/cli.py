@@ -19,11 +19,15 @@ def run(settings: Settings) -> int:
     from pipelines.definitions import defs
     from pipelines.refresh import reconcile, run_refresh
     from pipelines.reports_folder import ReportsFolderUnavailable
+    from pipelines.run_health import fail_runs_of_dead_workers
+    from pipelines.run_report import failed_check_lines, failure_lines
     from pipelines.warehouse import Warehouse
 
     started = time.perf_counter()
     definitions = defs()
     with dg.DagsterInstance.get() as instance:
+        for run_id in fail_runs_of_dead_workers(instance):
+            print(f"reportscope: run {run_id} had been killed; marked it failed", file=sys.stderr)
         try:
             change = reconcile(instance, settings.reports_dir)
         except ReportsFolderUnavailable as error:
@@ -36,13 +40,24 @@ def run(settings: Settings) -> int:
                 ".md, .markdown or .txt); nothing to build."
             )
             return 0
-        result = run_refresh(definitions, instance, change.partitions)
+        # Dagster's own console log would print each failure's traceback before this command
+        # could say what failed; the summary below names the step and its root cause instead.
+        result = run_refresh(definitions, instance, change.partitions, log_level="CRITICAL")
     elapsed = time.perf_counter() - started
-    print(summary(settings, home, change.added, change.removed, elapsed))
+    checks = failed_check_lines(result)
     if not result.success:
-        failed = [event.step_key for event in result.get_step_failure_events()]
-        print(f"\nRun {result.run_id} FAILED in step(s): {', '.join(failed)}", file=sys.stderr)
+        lines = [
+            f"reportscope: the refresh FAILED after {elapsed:.1f}s (run {result.run_id}); "
+            "the published warehouse and charts are unchanged.",
+            *failure_lines(result),
+            *checks,
+            f"  the run's full log: `make ui`, Runs -> {result.run_id[:8]}",
+        ]
+        print("\n".join(lines), file=sys.stderr)
         return 1
+    print(summary(settings, home, change.added, change.removed, elapsed))
+    if checks:
+        print("  checks that did not pass:\n" + "\n".join(checks))
     return 0
 
 
@@ -60,10 +75,20 @@ def summary(
     if settings.database.exists():
         with duckdb.connect(str(settings.database), read_only=True) as connection:
             exact = table_row_counts(connection)
+            rejected = (
+                connection.execute(
+                    "SELECT file_name, reason FROM corpus.rejected_reports ORDER BY file_name"
+                ).fetchall()
+                if "rejected_reports" in exact
+                else []
+            )
         lines.append(
             f"  reports: {exact.get('reports', 0)}   sections: {exact.get('sections', 0)}   "
             f"rejected: {exact.get('rejected_reports', 0)}"
         )
+        lines.extend(f"    rejected {name!r}: {reason}" for name, reason in rejected[:20])
+        if len(rejected) > 20:
+            lines.append(f"    … and {len(rejected) - 20} more (corpus.rejected_reports)")
         lines.append(f"  tables: {', '.join(f'corpus.{n} ({c})' for n, c in exact.items())}")
     lines.append(f"  warehouse: {settings.database}")
     lines.append(f"    query it: .venv/bin/duckdb -readonly {_relative(settings.database)}")
