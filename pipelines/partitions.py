@@ -14,3 +14,15 @@ REFRESH_JOB = "refresh_all"
 PARALLEL_JOB = "refresh_all_parallel"
 # The corpus-wide assets only, from the per-report rows already landed.
 CORPUS_JOB = "refresh_corpus"
+
+# Per-report assets: a report has landed when each has materialized its partition. The
+# inventory (and through it every corpus-wide asset) follows them all.
+PER_REPORT_ASSETS = [
+    "reports",
+    "sections",
+    "section_topics",
+    "section_readability",
+    "report_readability",
+    "report_repetition",
+    "section_fingerprints",
+]

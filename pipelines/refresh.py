@@ -21,7 +21,7 @@ from pipelines.run_health import PID_TAG, worker_health
 
 PARTITIONS = reports_partitions.name
 # Runs that will still resolve their partitions: waiting in the queue, starting or running.
-_NOT_OVER = [
+RUNS_NOT_OVER = [
     DagsterRunStatus.QUEUED,
     DagsterRunStatus.NOT_STARTED,
     DagsterRunStatus.STARTING,
@@ -76,7 +76,7 @@ def partitions_in_use(instance: dg.DagsterInstance) -> set[str]:
     until the run is over; a run whose worker process is gone is over (run_health.py).
     """
     keys: set[str] = set()
-    for run in instance.get_runs(filters=dg.RunsFilter(statuses=_NOT_OVER)):
+    for run in instance.get_runs(filters=dg.RunsFilter(statuses=RUNS_NOT_OVER)):
         if worker_health(instance, run).status != WorkerStatus.FAILED:
             keys.update(run.tags[tag] for tag in _PARTITION_TAGS if tag in run.tags)
     return keys

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from dagster._core.storage.dagster_run import DagsterRun, DagsterRunStatus
 
 from pipelines.defs.automation import reports_folder_sensor
 from pipelines.folder_watch import FolderState, plan_refresh, scan_folder
@@ -148,3 +149,49 @@ def test_sensor_tick_for_a_deleted_file_runs_the_corpus_job(tmp_path: Path) -> N
         (drop,) = tick.dynamic_partitions_requests or []
         assert isinstance(drop, dg.DeleteDynamicPartitionsRequest)
         assert list(drop.partition_keys) == ["a.md"]
+
+
+def test_partitions_a_killed_run_registered_but_never_landed_are_requested(
+    tmp_path: Path,
+) -> None:
+    from pipelines.landing import MAX_ATTEMPTS, SET_TAG
+    from pipelines.partitions import PER_REPORT_ASSETS
+    from pipelines.refresh import reconcile
+
+    reports = tmp_path / "reports"
+    shutil.copytree(SEEDS, reports)
+    for path in reports.iterdir():
+        os.utime(path, (OLD, OLD))
+    home = tmp_path / "home"
+    home.mkdir()
+    with dg.DagsterInstance.local_temp(str(home), overrides=NO_TELEMETRY) as instance:
+        keys = reconcile(instance, reports).partitions  # what a run does before it is killed
+        for key in keys[:2]:  # ...having landed two reports
+            for asset in PER_REPORT_ASSETS:
+                instance.report_runless_asset_event(
+                    dg.AssetMaterialization(asset_key=asset, partition=key)
+                )
+        resources = {"reports_folder": ReportsFolder(path=str(reports), max_report_bytes=1 << 24)}
+        result = reports_folder_sensor(
+            dg.build_sensor_context(instance=instance, resources=resources)
+        )
+        assert isinstance(result, dg.SensorResult)
+        assert not result.dynamic_partitions_requests
+        (run,) = result.run_requests or []
+        assert run.tags["dagster/asset_partition_range_start"] == keys[2]
+        assert run.tags["dagster/asset_partition_range_end"] == keys[-1]
+        set_id = run.tags[SET_TAG]
+
+        for attempt in range(MAX_ATTEMPTS):  # every attempt failed
+            instance.add_run(
+                DagsterRun(
+                    job_name="refresh_all",
+                    run_id=f"00000000-0000-0000-0000-00000000000{attempt}",
+                    status=DagsterRunStatus.FAILURE,
+                    tags={SET_TAG: set_id},
+                )
+            )
+        again = reports_folder_sensor(
+            dg.build_sensor_context(instance=instance, resources=resources, cursor=result.cursor)
+        )
+        assert isinstance(again, dg.SensorResult) and not again.run_requests

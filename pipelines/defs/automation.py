@@ -3,9 +3,22 @@
 import dagster as dg
 
 from pipelines.asset_specs import CORPUS_WIDE
-from pipelines.folder_watch import FolderState, plan_refresh, scan_folder
-from pipelines.partitions import CORPUS_JOB, PARALLEL_JOB, REFRESH_JOB, reports_partitions
-from pipelines.refresh import partition_range_tags, partitions_in_use
+from pipelines.folder_watch import DEFERRED, FolderState, plan_refresh, scan_folder
+from pipelines.landing import (
+    ATTEMPT_TAG,
+    SET_TAG,
+    landing_set_id,
+    plan_landing,
+    unlanded_partitions,
+)
+from pipelines.partitions import (
+    CORPUS_JOB,
+    PARALLEL_JOB,
+    PER_REPORT_ASSETS,
+    REFRESH_JOB,
+    reports_partitions,
+)
+from pipelines.refresh import RUNS_NOT_OVER, partition_range_tags, partitions_in_use
 from pipelines.reports_folder import ReportsFolderUnavailable
 from pipelines.resources import ReportsFolder
 from pipelines.settings import Settings
@@ -92,12 +105,55 @@ def reports_folder_sensor(
         )
     elif plan.removed_only:
         run_requests.append(dg.RunRequest(run_key=plan.run_key, job_name=refresh_corpus.name))
+    elif not plan.kept and not _runs_in_flight(context.instance):
+        landing = _landing_request(context, known, current)
+        if landing is not None:
+            run_requests.append(landing)
     if plan.refresh or plan.removed_only:
         context.log.info(plan.describe())
     return dg.SensorResult(
         run_requests=run_requests,
         dynamic_partitions_requests=partition_requests,
         cursor=current.to_json(),
+    )
+
+
+def _runs_in_flight(instance: dg.DagsterInstance) -> bool:
+    """True while any run is queued, starting, running or being canceled."""
+    return bool(instance.get_run_records(filters=dg.RunsFilter(statuses=RUNS_NOT_OVER), limit=1))
+
+
+def _landing_request(
+    context: dg.SensorEvaluationContext, known: list[str], current: FolderState
+) -> dg.RunRequest | None:
+    """A run for the partitions a killed run registered but never landed (landing.py)."""
+    on_disk = [name for name, seen in current.files.items() if seen != DEFERRED]
+    materialized = {
+        name: context.instance.get_materialized_partitions(dg.AssetKey(name))
+        for name in PER_REPORT_ASSETS
+    }
+    unlanded = unlanded_partitions(known, on_disk, materialized)
+    if not unlanded:
+        return None
+    set_id = landing_set_id(unlanded)
+    attempts = len(context.instance.get_run_records(filters=dg.RunsFilter(tags={SET_TAG: set_id})))
+    plan = plan_landing(known, unlanded, attempts)
+    if plan is None:
+        context.log.warning(
+            f"{len(unlanded)} report(s) failed to land {attempts} times; not retried "
+            f"(first: {unlanded[0]}); see the failed runs"
+        )
+        return None
+    context.log.info(f"landing {len(unlanded)} report(s) a killed run left, attempt {plan.attempt}")
+    return dg.RunRequest(
+        run_key=plan.run_key,
+        job_name=refresh_all.name,
+        tags={
+            **partition_range_tags(plan.refresh),
+            SET_TAG: plan.set_id,
+            ATTEMPT_TAG: str(plan.attempt),
+            "reportscope/reports": str(len(plan.refresh)),
+        },
     )
 
 

@@ -7,22 +7,11 @@ import dagster as dg
 from pipelines.asset_checks import offending_rows_check
 from pipelines.asset_metadata import markdown_list, markdown_preview
 from pipelines.asset_specs import corpus_asset, report_multi_asset, report_spec
-from pipelines.partitions import reports_partitions
+from pipelines.partitions import PER_REPORT_ASSETS, reports_partitions
 from pipelines.reports_folder import ingest_reports, keep_first_seen, report_id
 from pipelines.resources import ReportsFolder, WarehouseResource
 from pipelines.text.tokens import WORD_PATTERN
 from pipelines.warehouse import SCHEMA
-
-# Per-report assets; the inventory (and through it every corpus-wide asset) follows them all.
-PER_REPORT_ASSETS = [
-    "reports",
-    "sections",
-    "section_topics",
-    "section_readability",
-    "report_readability",
-    "report_repetition",
-    "section_fingerprints",
-]
 
 SECTIONS_COVER_EVERY_WORD = "sections_cover_every_word"
 EVERY_REPORT_HAS_SECTIONS = "every_report_has_sections"
