@@ -7,10 +7,12 @@ the other reports of the same run still land.
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import hashlib
 import multiprocessing
 import os
+import signal
 import stat
 import sys
 from collections.abc import Iterable
@@ -33,6 +35,7 @@ from pipelines.text.sections import (
 
 # Below this many files a process pool costs more than it saves.
 _PARALLEL_FROM = 64
+_PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h)
 
 REPORT_SCHEMA = {
     "report_id": pl.String,
@@ -299,11 +302,24 @@ def _ingest_chunk(args: tuple[Path, list[str], int, datetime]) -> _Chunk:
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
-    """forkserver, unless __main__ cannot be re-imported by a worker (code read from stdin)."""
+    """spawn, unless __main__ cannot be re-imported by a worker (code read from stdin)."""
     main_file = getattr(sys.modules.get("__main__"), "__file__", None)
     if main_file is None or Path(main_file).is_file():
-        return multiprocessing.get_context("forkserver")
+        return multiprocessing.get_context("spawn")
     return multiprocessing.get_context("fork")
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Pool initializer: the kernel kills this worker when the process that started it dies.
+
+    A SIGKILLed run cannot shut its pool down; without this its workers (blocked on the task
+    queue, whose write end they hold themselves) lived on, ~80 MB each, one set per kill.
+    """
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent_pid:  # the parent died before the line above took effect
+        os._exit(1)
 
 
 def ingest_reports(
@@ -327,10 +343,15 @@ def ingest_reports(
         batches = [
             (folder, names[i : i + size], max_bytes, now) for i in range(0, len(names), size)
         ]
-        # Workers fork from a fresh server process, not from this one: a fork of a process
-        # whose Polars thread pool is running can deadlock, and it would copy this process's
-        # memory (a Dagster run's frames) into every worker's accounting.
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+        # Workers are fresh processes, not forks of this one: a fork of a process whose Polars
+        # thread pool is running can deadlock, and it would copy this process's memory (a
+        # Dagster run's frames) into every worker's accounting. They die with this process.
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=_pool_context(),
+            initializer=_die_with_parent,
+            initargs=(os.getpid(),),
+        ) as pool:
             chunks = list(pool.map(_ingest_chunk, batches))
     ensure_folder(folder)
     reports = pl.DataFrame([r for c in chunks for r in c.reports], schema=REPORT_SCHEMA)
