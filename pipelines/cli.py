@@ -18,7 +18,7 @@ def run(settings: Settings) -> int:
 
     from pipelines.definitions import defs
     from pipelines.refresh import reconcile, run_refresh
-    from pipelines.reports_folder import ReportsFolderUnavailable
+    from pipelines.report_files import ReportsFolderUnavailable
     from pipelines.run_health import fail_runs_of_dead_workers
     from pipelines.run_report import failed_check_lines, failure_lines
     from pipelines.warehouse import Warehouse

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.reports_folder import ensure_folder, list_report_files
+from pipelines.report_files import ensure_folder, list_report_files
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from dagster._core.storage.tags import (
 )
 
 from pipelines.partitions import CORPUS_JOB, REFRESH_JOB, reports_partitions
-from pipelines.reports_folder import list_report_files
+from pipelines.report_files import list_report_files
 from pipelines.run_health import PID_TAG, worker_health
 
 PARTITIONS = reports_partitions.name

@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.reports_folder import report_id
+from pipelines.report_files import report_id
 from tests.conftest import ROOT, SEEDS
 
 pytestmark = pytest.mark.e2e

@@ -20,8 +20,9 @@ from dagster._core.utils import make_new_run_id
 from pipelines.cli import main
 from pipelines.definitions import defs
 from pipelines.defs.automation import reports_folder_sensor
+from pipelines.partitions import PER_REPORT_ASSETS
 from pipelines.refresh import partition_range_tags, partitions_in_use, reconcile, run_refresh
-from pipelines.reports_folder import ReportsFolderUnavailable, list_report_files
+from pipelines.report_files import ReportsFolderUnavailable, list_report_files
 from pipelines.resources import ReportsFolder
 from pipelines.run_health import PID_TAG
 from tests.conftest import NO_TELEMETRY, SEEDS
@@ -174,6 +175,11 @@ def test_sensor_skips_a_tick_without_the_folder_and_keeps_its_cursor(tmp_path: P
         first = sensor_tick(instance, reports, None)
         apply_partition_requests(instance, first)
         assert len(first.run_requests or []) == 1
+        for key in ("a.md", "b.md"):  # the requested run landed both reports
+            for asset in PER_REPORT_ASSETS:
+                instance.report_runless_asset_event(
+                    dg.AssetMaterialization(asset_key=asset, partition=key)
+                )
 
         reports.rename(tmp_path / "away")
         away = sensor_tick(instance, reports, first.cursor)

@@ -20,7 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines.reports_folder import ingest_one, read_report_bytes
+from pipelines.report_files import read_report_bytes
+from pipelines.reports_folder import ingest_one
 from pipelines.text.repair import UnreadableReport, repair
 from pipelines.text.sections import count_words, extract_sections
 from tests.conftest import NO_TELEMETRY, SEEDS

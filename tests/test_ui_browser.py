@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from pipelines.reports_folder import list_report_files
+from pipelines.report_files import list_report_files
 from tests.conftest import ROOT, SEEDS
 from tests.dagster_ui import CLI, FINISHED, DagsterUI, register_partitions, running_ui, wait_for
 from tests.test_dashboard_browser import CHROMIUM_ARGS, chromium

@@ -21,7 +21,9 @@ if __name__ == "__main__":
     import sys
     from pathlib import Path
 
-    from pipelines.reports_folder import ingest_reports, list_report_files
+    from pipelines.report_files import list_report_files
+
+    from pipelines.reports_folder import ingest_reports
 
     folder = Path(sys.argv[1])
     while True:

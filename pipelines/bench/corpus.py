@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from pipelines.reports_folder import list_report_files, report_id
+from pipelines.report_files import list_report_files, report_id
 from pipelines.text.repair import UnreadableReport, repair
 from pipelines.text.sections import extract_sections, section_id
 

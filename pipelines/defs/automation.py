@@ -19,7 +19,7 @@ from pipelines.partitions import (
     reports_partitions,
 )
 from pipelines.refresh import RUNS_NOT_OVER, partition_range_tags, partitions_in_use
-from pipelines.reports_folder import ReportsFolderUnavailable
+from pipelines.report_files import ReportsFolderUnavailable
 from pipelines.resources import ReportsFolder
 from pipelines.settings import Settings
 

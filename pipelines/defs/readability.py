@@ -6,7 +6,7 @@ from pipelines.asset_checks import offending_rows_check
 from pipelines.asset_metadata import markdown_preview
 from pipelines.asset_specs import report_multi_asset, report_spec
 from pipelines.corpus_reads import read_section_texts, report_texts
-from pipelines.reports_folder import report_id
+from pipelines.report_files import report_id
 from pipelines.resources import WarehouseResource
 from pipelines.text.readability.table import readability as readability_table
 

@@ -7,7 +7,7 @@ from pipelines.asset_checks import offending_rows_check
 from pipelines.asset_metadata import markdown_preview
 from pipelines.asset_specs import corpus_asset, report_asset
 from pipelines.corpus_reads import read_reports, read_section_texts, report_texts
-from pipelines.reports_folder import report_id
+from pipelines.report_files import report_id
 from pipelines.resources import WarehouseResource
 from pipelines.settings import Settings
 from pipelines.text.redundancy.chunks import report_chunks

@@ -8,7 +8,8 @@ from pipelines.asset_checks import offending_rows_check
 from pipelines.asset_metadata import markdown_list, markdown_preview
 from pipelines.asset_specs import corpus_asset, report_multi_asset, report_spec
 from pipelines.partitions import PER_REPORT_ASSETS, reports_partitions
-from pipelines.reports_folder import ingest_reports, keep_first_seen, report_id
+from pipelines.report_files import report_id
+from pipelines.reports_folder import ingest_reports, keep_first_seen
 from pipelines.resources import ReportsFolder, WarehouseResource
 from pipelines.text.tokens import WORD_PATTERN
 from pipelines.warehouse import SCHEMA

@@ -6,7 +6,7 @@ import polars as pl
 from pipelines.asset_metadata import markdown_preview
 from pipelines.asset_specs import corpus_multi_asset, corpus_spec, report_asset
 from pipelines.corpus_reads import all_assignments, read_reports, read_sections
-from pipelines.reports_folder import report_id
+from pipelines.report_files import report_id
 from pipelines.resources import Taxonomy, WarehouseResource
 from pipelines.text.topics.assign import assign_topics, unmatched_sections
 from pipelines.text.topics.discover import discover_topics
