@@ -11,7 +11,8 @@ export REPORTS_DIR ?= $(CURDIR)/seeds
 export WAREHOUSE_DIR ?= $(CURDIR)/warehouse
 UI_HOST ?= 127.0.0.1
 UI_PORT ?= 3000
-# pytest-xdist workers: one per core (the suite waits on subprocesses as much as it computes).
+# pytest-xdist workers: one per core (the suite waits on subprocesses as much as it computes);
+# whole modules go to one worker, so a module's shared build (e.g. the hostile folder) runs once.
 TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: help setup run test check ui bench lint format clean browser
@@ -33,12 +34,12 @@ run: $(INSTALLED)  ## materialize every asset on REPORTS_DIR (default seeds/) in
 test: $(INSTALLED) browser  ## lint, then the whole test suite (unit, Dagster, end-to-end, browser)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -n $(TEST_WORKERS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope
 
 check: $(INSTALLED)  ## the inner loop: lint plus every test that needs no Dagster run, server or browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -m "not pipeline" -n $(TEST_WORKERS)
+	$(BIN)/pytest -m "not pipeline" -n $(TEST_WORKERS) --dist loadscope
 
 ui: $(INSTALLED)  ## Dagster UI + daemon on http://$(UI_HOST):$(UI_PORT), persistent instance in DAGSTER_HOME; Ctrl-C stops it all
 	$(BIN)/reportscope ui --host $(UI_HOST) --port $(UI_PORT)

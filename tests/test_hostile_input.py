@@ -11,6 +11,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -65,23 +66,45 @@ def hostile_folder(root: Path) -> Path:
     return folder
 
 
-@pytest.fixture
-def hostile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    folder = hostile_folder(tmp_path)
-    monkeypatch.setenv("REPORTS_DIR", str(folder))
-    monkeypatch.setenv("WAREHOUSE_DIR", str(tmp_path / "warehouse"))
-    home = tmp_path / "home"
+@dataclass
+class HostileBuild:
+    """The hostile folder refreshed once, shared by the tests that read what it landed."""
+
+    project: Project
+    env: dict[str, str]
+    result: dg.ExecuteInProcessResult
+    first_export: dict[str, list[tuple]]
+
+    def refresh(self) -> dg.ExecuteInProcessResult:
+        """Refresh again with this project's settings in the environment."""
+        with pytest.MonkeyPatch.context() as patch:
+            for name, value in self.env.items():
+                patch.setenv(name, value)
+            return self.project.refresh()
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """One refresh of every hostile kind (the slowest input here: run it once per module)."""
+    root = tmp_path_factory.mktemp("hostile")
+    folder = hostile_folder(root)
+    env = {"REPORTS_DIR": str(folder), "WAREHOUSE_DIR": str(root / "warehouse")}
+    home = root / "home"
     home.mkdir()
     with dg.DagsterInstance.local_temp(str(home), overrides=NO_TELEMETRY) as instance:
         from pipelines.settings import Settings
 
-        yield Project(folder, Settings.from_env(), instance)
+        project = Project(folder, Settings.from_env(env), instance)
+        build = HostileBuild(project, env, None, {})  # type: ignore[arg-type]
+        build.result = build.refresh()
+        build.first_export = export_all(project.settings.database)
+        yield build
 
 
-def test_every_hostile_file_lands_or_is_rejected_with_its_reason(hostile: Project) -> None:
-    result = hostile.refresh()
+def test_every_hostile_file_lands_or_is_rejected_with_its_reason(hostile: HostileBuild) -> None:
+    result = hostile.result
     assert result.success
-    rejected = dict(hostile.query("SELECT file_name, reason FROM corpus.rejected_reports"))
+    rejected = dict(hostile.project.query("SELECT file_name, reason FROM corpus.rejected_reports"))
     assert rejected == {
         "empty.md": "empty file (no text)",
         "blank.md": "whitespace only (no text)",
@@ -89,7 +112,7 @@ def test_every_hostile_file_lands_or_is_rejected_with_its_reason(hostile: Projec
         "huge.md": "file is 17.0 MiB, over the size limit of 16.0 MiB (set REPORTS_MAX_BYTES to raise it)",
         "link-out.md": "symbolic link pointing outside the reports folder (not read)",
     }
-    landed = {row[0] for row in hostile.query("SELECT file_name FROM corpus.reports")}
+    landed = {row[0] for row in hostile.project.query("SELECT file_name FROM corpus.reports")}
     seeds = {p.name for p in SEEDS.iterdir()}
     assert seeds <= landed
     expected = {
@@ -97,10 +120,10 @@ def test_every_hostile_file_lands_or_is_rejected_with_its_reason(hostile: Projec
         "no-body.md", "fence.md", "conflict.md", "page.md", *ODD_NAMES,
     }  # fmt: skip
     assert landed == seeds | expected
-    texts = dict(hostile.query("SELECT file_name, text FROM corpus.reports"))
+    texts = dict(hostile.project.query("SELECT file_name, text FROM corpus.reports"))
     assert texts["cp1252.md"] == "## Café notes\n\nShe said “hi”.\n"
     assert "never read me" not in " ".join(texts.values())
-    counts = dict(hostile.query("SELECT file_name, n_sections FROM corpus.reports"))
+    counts = dict(hostile.project.query("SELECT file_name, n_sections FROM corpus.reports"))
     assert counts["many-headings.md"] == 10_000
     assert counts["deep.md"] == 5  # `# A` is the title, B..F nest 2..6
     checks = {
@@ -111,10 +134,10 @@ def test_every_hostile_file_lands_or_is_rejected_with_its_reason(hostile: Projec
     assert checks["sections_cover_every_word"] and checks["every_report_has_sections"]
 
 
-def test_sql_file_name_is_just_a_report(hostile: Project) -> None:
-    assert hostile.refresh().success
-    assert hostile.query(f"SELECT count(*) FROM corpus.reports WHERE file_name = '{SQL_NAME.replace(chr(39), chr(39) * 2)}'") == [(1,)]  # fmt: skip
-    assert hostile.query("SELECT count(*) > 0 FROM corpus.sections") == [(True,)]
+def test_sql_file_name_is_just_a_report(hostile: HostileBuild) -> None:
+    assert hostile.result.success
+    assert hostile.project.query(f"SELECT count(*) FROM corpus.reports WHERE file_name = '{SQL_NAME.replace(chr(39), chr(39) * 2)}'") == [(1,)]  # fmt: skip
+    assert hostile.project.query("SELECT count(*) > 0 FROM corpus.sections") == [(True,)]
 
 
 def test_nested_deep_headings_record_their_parents() -> None:
@@ -196,11 +219,9 @@ def test_unreadable_file_is_rejected_with_permission_reason() -> None:
     assert message == "permission denied: the file cannot be read"
 
 
-def test_materializing_twice_changes_no_row(hostile: Project) -> None:
+def test_materializing_twice_changes_no_row(hostile: HostileBuild) -> None:
     assert hostile.refresh().success
-    first = export_all(hostile.settings.database)
-    assert hostile.refresh().success
-    assert export_all(hostile.settings.database) == first
+    assert export_all(hostile.project.settings.database) == hostile.first_export
 
 
 def export_all(database: Path) -> dict[str, list[tuple]]:
