@@ -5,7 +5,8 @@ rows; the folder sensor then sees no new file and would never request them. When
 queued or running, the sensor asks for every partition that has not landed (from the first
 such partition to the last one, as one contiguous range and one run), at most
 `MAX_ATTEMPTS` times for the same set, so a report that fails every time is not retried for
-ever (its runs stay failed in the UI with their error).
+ever (its runs stay failed in the UI with their error). When every report has landed but
+the per-report rows changed after the last publish, the sensor runs the corpus-wide assets.
 """
 
 from __future__ import annotations

@@ -180,6 +180,7 @@ def test_sensor_skips_a_tick_without_the_folder_and_keeps_its_cursor(tmp_path: P
                 instance.report_runless_asset_event(
                     dg.AssetMaterialization(asset_key=asset, partition=key)
                 )
+        instance.report_runless_asset_event(dg.AssetMaterialization("published_warehouse"))
 
         reports.rename(tmp_path / "away")
         away = sensor_tick(instance, reports, first.cursor)

@@ -195,3 +195,34 @@ def test_partitions_a_killed_run_registered_but_never_landed_are_requested(
             dg.build_sensor_context(instance=instance, resources=resources, cursor=result.cursor)
         )
         assert isinstance(again, dg.SensorResult) and not again.run_requests
+
+
+def test_rows_landed_but_never_published_get_a_corpus_run(tmp_path: Path) -> None:
+    from pipelines.partitions import PER_REPORT_ASSETS
+    from pipelines.refresh import reconcile
+
+    reports = tmp_path / "reports"
+    shutil.copytree(SEEDS, reports)
+    for path in reports.iterdir():
+        os.utime(path, (OLD, OLD))
+    home = tmp_path / "home"
+    home.mkdir()
+    with dg.DagsterInstance.local_temp(str(home), overrides=NO_TELEMETRY) as instance:
+        for key in reconcile(instance, reports).partitions:  # landed, then killed
+            for asset in PER_REPORT_ASSETS:
+                instance.report_runless_asset_event(
+                    dg.AssetMaterialization(asset_key=asset, partition=key)
+                )
+        resources = {"reports_folder": ReportsFolder(path=str(reports), max_report_bytes=1 << 24)}
+        tick = reports_folder_sensor(
+            dg.build_sensor_context(instance=instance, resources=resources)
+        )
+        assert isinstance(tick, dg.SensorResult)
+        (run,) = tick.run_requests or []
+        assert run.job_name == "refresh_corpus"
+
+        instance.report_runless_asset_event(dg.AssetMaterialization("published_warehouse"))
+        after = reports_folder_sensor(
+            dg.build_sensor_context(instance=instance, resources=resources, cursor=tick.cursor)
+        )
+        assert isinstance(after, dg.SensorResult) and not after.run_requests

@@ -6,6 +6,7 @@ from pipelines.asset_specs import CORPUS_WIDE
 from pipelines.folder_watch import DEFERRED, FolderState, plan_refresh, scan_folder
 from pipelines.landing import (
     ATTEMPT_TAG,
+    MAX_ATTEMPTS,
     SET_TAG,
     landing_set_id,
     plan_landing,
@@ -134,7 +135,7 @@ def _landing_request(
     }
     unlanded = unlanded_partitions(known, on_disk, materialized)
     if not unlanded:
-        return None
+        return _publish_request(context)
     set_id = landing_set_id(unlanded)
     attempts = len(context.instance.get_run_records(filters=dg.RunsFilter(tags={SET_TAG: set_id})))
     plan = plan_landing(known, unlanded, attempts)
@@ -154,6 +155,33 @@ def _landing_request(
             ATTEMPT_TAG: str(plan.attempt),
             "reportscope/reports": str(len(plan.refresh)),
         },
+    )
+
+
+def _latest_materialization(instance: dg.DagsterInstance, name: str) -> float:
+    """When an asset (any partition) last materialized, 0 when never."""
+    event = instance.get_latest_materialization_event(dg.AssetKey(name))
+    return event.timestamp if event else 0.0
+
+
+def _publish_request(context: dg.SensorEvaluationContext) -> dg.RunRequest | None:
+    """A corpus-wide run when per-report rows changed after the last publish (a killed run).
+
+    At most `MAX_ATTEMPTS` runs for the same per-report state.
+    """
+    instance = context.instance
+    latest_rows = max(_latest_materialization(instance, name) for name in PER_REPORT_ASSETS)
+    if latest_rows <= _latest_materialization(instance, "published_warehouse"):
+        return None
+    set_id = f"publish-{latest_rows:.6f}"
+    attempts = len(instance.get_run_records(filters=dg.RunsFilter(tags={SET_TAG: set_id})))
+    if attempts >= MAX_ATTEMPTS:
+        return None
+    context.log.info("publishing rows a killed run landed but never published")
+    return dg.RunRequest(
+        run_key=f"{set_id}-{attempts + 1}",
+        job_name=refresh_corpus.name,
+        tags={SET_TAG: set_id, ATTEMPT_TAG: str(attempts + 1)},
     )
 
 
