@@ -22,22 +22,21 @@ import duckdb
 import pytest
 
 from pipelines.report_files import list_report_files
-from tests.conftest import ROOT, SEEDS
+from tests.conftest import ROOT, SEEDS, corpus_files
 from tests.dagster_ui import CLI, FINISHED, DagsterUI, register_partitions, running_ui, wait_for
 from tests.test_dashboard_browser import CHROMIUM_ARGS, chromium
 
 pytestmark = [pytest.mark.pipeline, pytest.mark.e2e]
 
-CORPUS = Path("/work/shared/corpus")
 ARTIFACTS = ROOT / "tests" / "artifacts"
 BACKFILL_TIMEOUT_S = 600
 
 
 def reports_folder(tmp_path: Path) -> Path:
-    """The seeds plus the real reports of the shared corpus, in one folder."""
+    """The seeds plus the real reports of the shared corpus (when beside the checkout)."""
     folder = tmp_path / "reports"
     shutil.copytree(SEEDS, folder)
-    for report in sorted(CORPUS.glob("*.md")):
+    for report in corpus_files():
         shutil.copy(report, folder / report.name)
     return folder
 

@@ -105,6 +105,7 @@ def dashboard(warehouse: WarehouseResource):  # type: ignore[no-untyped-def]
             asset_key=chart_key(chart.name),
             metadata={
                 "path": dg.MetadataValue.path(str(written[chart.name])),
+                "open": dg.MetadataValue.url(written[chart.name].as_uri()),
                 "title": chart.title,
                 "caption": chart.caption,
                 "summary": markdown_preview(chart.summary),
@@ -115,6 +116,7 @@ def dashboard(warehouse: WarehouseResource):  # type: ignore[no-untyped-def]
         asset_key="dashboard",
         metadata={
             "path": dg.MetadataValue.path(str(index)),
+            "open": dg.MetadataValue.url(index.as_uri()),
             "size_mb": round((staged / index.name).stat().st_size / 2**20, 2),
             "charts": len(built),
             "skipped": ", ".join(sorted(set(CHART_TABLES) - {c.name for c in built})) or "none",
