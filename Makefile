@@ -11,9 +11,10 @@ export REPORTS_DIR ?= $(CURDIR)/seeds
 export WAREHOUSE_DIR ?= $(CURDIR)/warehouse
 UI_HOST ?= 127.0.0.1
 UI_PORT ?= 3000
-# pytest-xdist workers: one per core (the suite waits on subprocesses as much as it computes);
-# whole modules go to one worker, so a module's shared build (e.g. the hostile folder) runs once.
-TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+# pytest-xdist workers: one per core plus one (the suite waits on servers, browsers and killed
+# runs as much as it computes); whole modules go to one worker, so a module's shared build
+# (e.g. the hostile folder) runs once.
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 2) + 1 )))
 
 .PHONY: help setup run test check ui bench lint format clean browser
 
@@ -34,12 +35,12 @@ run: $(INSTALLED)  ## materialize every asset on REPORTS_DIR (default seeds/) in
 test: $(INSTALLED) browser  ## lint, then the whole test suite (unit, Dagster, end-to-end, browser)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope --durations=25
 
 check: $(INSTALLED)  ## the inner loop: lint plus every test that needs no Dagster run, server or browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -m "not pipeline" -n $(TEST_WORKERS) --dist loadscope
+	$(BIN)/pytest -m "not pipeline" -n $(TEST_WORKERS) --dist load
 
 ui: $(INSTALLED)  ## Dagster UI + daemon on http://$(UI_HOST):$(UI_PORT), persistent instance in DAGSTER_HOME; Ctrl-C stops it all
 	$(BIN)/reportscope ui --host $(UI_HOST) --port $(UI_PORT)

@@ -44,24 +44,22 @@ def seeds() -> Path:
     return SEEDS
 
 
-# Fixtures that run the pipeline, a server, a browser or a kernel: a test that uses one is
-# marked `pipeline` (left out of `make check`); tests that start such processes themselves
-# carry the mark explicitly.
+# What `make check` leaves out (marker `pipeline`): tests that use a fixture which runs the
+# pipeline, a server, a browser or a kernel; every test of a module that runs the CLI or
+# Dagster throughout; end-to-end tests; and tests marked `pipeline` explicitly.
 PIPELINE_FIXTURES = {
-    "seeds_warehouse",
-    "project",
-    "hostile",
-    "dagster_dev",
-    "executed",
-    "db",
-    "con",
-}
+    "seeds_warehouse", "project", "hostile", "dagster_dev", "executed", "db", "con",
+    "copied_warehouse",
+}  # fmt: skip
+PIPELINE_MODULES = {"test_cli", "test_faults_folder", "test_event_log"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test that needs a pipeline fixture as `pipeline`."""
+    """Mark every test that needs the pipeline (see above) as `pipeline`."""
     for item in items:
-        if PIPELINE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        uses_fixture = PIPELINE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        in_module = Path(str(item.fspath)).stem in PIPELINE_MODULES
+        if uses_fixture or in_module or item.get_closest_marker("e2e"):
             item.add_marker(pytest.mark.pipeline)
 
 

@@ -264,6 +264,7 @@ def test_any_markdown_extracts_and_sections_cover_every_word(text: str) -> None:
     assert sum(count_words(s.markdown) for s in report.sections) == report.n_words
 
 
+@pytest.mark.pipeline
 def test_killed_run_leaves_a_readable_warehouse_and_the_next_run_equals_a_clean_build(
     tmp_path: Path,
 ) -> None:

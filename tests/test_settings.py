@@ -65,6 +65,7 @@ def test_bad_value_names_the_variable_and_what_it_accepts(variable: str, value: 
     assert "\n" not in message
 
 
+@pytest.mark.pipeline
 def test_cli_fails_at_start_with_one_line(tmp_path: Path) -> None:
     env = {**os.environ, "NEAR_DUPLICATE_THRESHOLD": "abc", "DAGSTER_HOME": str(tmp_path)}
     cli = Path(sys.executable).parent / "reportscope"
