@@ -161,3 +161,24 @@ def test_top_ngram_fractions_without_any_repeat_in_the_batch_equal_datatrove() -
             expected = len(" ".join(words[:n])) / len(text)
             assert reference[f"top_{n}gram_char_frac"] == pytest.approx(expected)
             assert got[f"top_{n}gram_char_frac"][i] == pytest.approx(expected), (i, n)
+
+
+def test_texts_with_very_many_repeated_grams_walk_alone_and_equal_the_reference() -> None:
+    """Texts past the vectorized walk's limit (a 5 MiB line of one word) give the same values."""
+    rng = random.Random(11)
+    long_texts = [
+        "word " * 20_000,
+        " ".join(rng.choice(["a", "b", "ab"]) for _ in range(15_000)),
+        "\n".join("the cat sat on the mat" for _ in range(3_000)),
+    ]
+    short_texts = ["a a a a a b a a a a", "ab c a bc ab c a bc ab c a bc", ""]
+    texts = [long_texts[0], short_texts[0], long_texts[1], short_texts[1], long_texts[2], ""]
+    frame = pl.DataFrame({"id": range(len(texts)), "plain_text": texts})
+    fast = repetition(frame, ["id"])
+    words = frame.select(pl.col("plain_text").str.extract_all(WORD_PATTERN))["plain_text"]
+    reference = pl.DataFrame(
+        [repetition_measures(t, w or []) for t, w in zip(texts, words.to_list(), strict=True)]
+    )
+    for column in REPETITION_COLUMNS:
+        np.testing.assert_allclose(fast[column].to_numpy(), reference[column].to_numpy())
+    assert reference["dup_10gram_char_frac"][0] > 0.5  # the long walks were exercised

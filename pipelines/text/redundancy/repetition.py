@@ -195,6 +195,10 @@ def _ngram_measures(
         columns[f"dup_{n}gram_char_frac"][rows] = repeated[rows] / n_chars[rows]
 
 
+# Suspects of one text above which its duplicate walk runs alone (see _duplicate_walk).
+_LONG_WALK = 4096
+
+
 def _duplicate_walk(
     suspects: np.ndarray,
     text: np.ndarray,
@@ -226,11 +230,29 @@ def _duplicate_walk(
     rank = np.arange(len(suspects)) - np.repeat(
         run_start, np.diff(np.append(run_start, len(owner)))
     )
+    repeated = np.zeros(n_texts, dtype=np.int64)
+    # Texts are independent. A text with very many suspects (one 5 MiB line of one word) would
+    # cost one numpy step per suspect; its walk is done alone, in plain Python, instead.
+    long_text = np.bincount(owner, minlength=n_texts) > _LONG_WALK
+    for who in np.flatnonzero(long_text):
+        rows = np.flatnonzero(owner == who)
+        repeated[who] = _walk_one_text(
+            suspects[rows].tolist(), gram_id[rows].tolist(), gram_chars[rows].tolist(), n
+        )
+    short = ~long_text[owner]
+    suspects, owner, gram_id, gram_chars, rank = (
+        suspects[short],
+        owner[short],
+        gram_id[short],
+        gram_chars[short],
+        rank[short],
+    )
+    if len(suspects) == 0:
+        return repeated
     by_rank = np.argsort(rank, kind="stable")
     bounds = np.searchsorted(rank[by_rank], np.arange(int(rank.max()) + 2))
     seen = np.zeros(int(gram_id.max()) + 1, dtype=bool)
     resume = np.zeros(n_texts, dtype=np.int64)  # first flat row each text's walk may visit
-    repeated = np.zeros(n_texts, dtype=np.int64)
     for step in range(len(bounds) - 1):
         rows = by_rank[bounds[step] : bounds[step + 1]]
         at, who, gram = suspects[rows], owner[rows], gram_id[rows]
@@ -242,6 +264,22 @@ def _duplicate_walk(
         resume[who[again]] = at[again] + n
         resume[who[first]] = at[first] + 1
     return repeated
+
+
+def _walk_one_text(at: list[int], gram: list[int], chars: list[int], n: int) -> int:
+    """The same walk over one text's suspects, one at a time (characters of repeated grams)."""
+    seen: set[int] = set()
+    resume = total = 0
+    for position, gram_of, characters in zip(at, gram, chars, strict=True):
+        if position < resume:
+            continue
+        if gram_of in seen:
+            total += characters
+            resume = position + n
+        else:
+            seen.add(gram_of)
+            resume = position + 1
+    return total
 
 
 def _repeated(keys: np.ndarray) -> np.ndarray:
