@@ -29,10 +29,15 @@ class Seen:
 
 @dataclass
 class FolderState:
-    """Every report file seen, by name; `generation` counts the ticks that requested work."""
+    """Every report file seen, by name; `generation` counts the ticks that requested work.
+
+    `failed_runs` is how many runs had failed when the sensor last looked for reports that never
+    landed (-1: never looked); it looks again only when that number changes.
+    """
 
     files: dict[str, Seen] = field(default_factory=dict)
     generation: int = 0
+    failed_runs: int = -1
 
     @classmethod
     def from_json(cls, cursor: str | None) -> FolderState:
@@ -43,6 +48,7 @@ class FolderState:
         return cls(
             files={name: Seen(*values) for name, values in data.get("files", {}).items()},
             generation=int(data.get("generation", 0)),
+            failed_runs=int(data.get("failed_runs", -1)),
         )
 
     def to_json(self) -> str:
@@ -50,6 +56,7 @@ class FolderState:
         return json.dumps(
             {
                 "generation": self.generation,
+                "failed_runs": self.failed_runs,
                 "files": {n: [s.size, s.mtime_ns, s.sha256] for n, s in sorted(self.files.items())},
             },
             separators=(",", ":"),
@@ -97,7 +104,7 @@ def scan_folder(
         if digest is not None:
             files[report.key] = Seen(report.size, mtime_ns, digest)
     ensure_folder(folder)
-    return FolderState(files, previous.generation)
+    return FolderState(files, previous.generation, previous.failed_runs)
 
 
 # The cursor's entry for a file whose partition could not be dropped yet (a run in progress

@@ -31,7 +31,7 @@ def stop_group(leader: subprocess.Popen[bytes], grace_seconds: float = GRACE_SEC
         return
     deadline = time.monotonic() + grace_seconds
     while time.monotonic() < deadline:
-        if leader.poll() is not None and not _group_alive(leader.pid):
+        if leader.poll() is not None and not group_alive(leader.pid):
             return
         time.sleep(0.1)
     with contextlib.suppress(ProcessLookupError):
@@ -39,7 +39,7 @@ def stop_group(leader: subprocess.Popen[bytes], grace_seconds: float = GRACE_SEC
     leader.wait()
 
 
-def _group_alive(group: int) -> bool:
+def group_alive(group: int) -> bool:
     """True while any process of the group exists."""
     try:
         os.killpg(group, 0)

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipelines.ui import group_alive
+
 CLI = Path(sys.executable).parent / "reportscope"
 STOP_GRACE_S = 15.0
 
@@ -205,12 +207,3 @@ def stop(process: subprocess.Popen[bytes], grace: float = STOP_GRACE_S) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
-
-
-def group_alive(group: int) -> bool:
-    """True while any process of the group exists."""
-    try:
-        os.killpg(group, 0)
-    except ProcessLookupError:
-        return False
-    return True

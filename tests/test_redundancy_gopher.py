@@ -120,6 +120,15 @@ def test_empty_and_null_text_are_zeros() -> None:
     assert out.drop("id").to_numpy().tolist() == [[0.0] * len(REPETITION_COLUMNS)] * 2
 
 
+def reference_measures(frame: pl.DataFrame) -> pl.DataFrame:
+    """The per-text reference (datatrove's way) for every `plain_text` of a frame."""
+    texts = frame["plain_text"].to_list()
+    words = frame.select(pl.col("plain_text").str.extract_all(WORD_PATTERN))["plain_text"]
+    return pl.DataFrame(
+        [repetition_measures(t, w or []) for t, w in zip(texts, words.to_list(), strict=True)]
+    )
+
+
 def test_vectorized_repetition_equals_reference() -> None:
     """repetition() == the per-text reference on random texts full of ties and overlaps."""
     rng = random.Random(7)
@@ -132,10 +141,7 @@ def test_vectorized_repetition_equals_reference() -> None:
         )
     frame = pl.DataFrame({"id": range(len(texts)), "plain_text": texts})
     fast = repetition(frame, ["id"])
-    words = frame.select(pl.col("plain_text").str.extract_all(WORD_PATTERN))["plain_text"]
-    reference = pl.DataFrame(
-        [repetition_measures(t, w or []) for t, w in zip(texts, words.to_list(), strict=True)]
-    )
+    reference = reference_measures(frame)
     for column in REPETITION_COLUMNS:
         np.testing.assert_allclose(fast[column].to_numpy(), reference[column].to_numpy())
         assert fast[column].min() >= 0.0
@@ -175,10 +181,7 @@ def test_texts_with_very_many_repeated_grams_walk_alone_and_equal_the_reference(
     texts = [long_texts[0], short_texts[0], long_texts[1], short_texts[1], long_texts[2], ""]
     frame = pl.DataFrame({"id": range(len(texts)), "plain_text": texts})
     fast = repetition(frame, ["id"])
-    words = frame.select(pl.col("plain_text").str.extract_all(WORD_PATTERN))["plain_text"]
-    reference = pl.DataFrame(
-        [repetition_measures(t, w or []) for t, w in zip(texts, words.to_list(), strict=True)]
-    )
+    reference = reference_measures(frame)
     for column in REPETITION_COLUMNS:
         np.testing.assert_allclose(fast[column].to_numpy(), reference[column].to_numpy())
     assert reference["dup_10gram_char_frac"][0] > 0.5  # the long walks were exercised

@@ -91,10 +91,7 @@ def test_same_content_re_added_later_gets_a_new_run_key(tmp_path: Path) -> None:
 
 
 def test_sensor_requests_partitions_and_one_run(tmp_path: Path) -> None:
-    reports = tmp_path / "reports"
-    shutil.copytree(SEEDS, reports)
-    for path in reports.iterdir():
-        os.utime(path, (OLD, OLD))
+    reports = settled_seeds(tmp_path)
     home = tmp_path / "home"
     home.mkdir()
     with dg.DagsterInstance.local_temp(str(home), overrides=NO_TELEMETRY) as instance:
@@ -151,26 +148,38 @@ def test_sensor_tick_for_a_deleted_file_runs_the_corpus_job(tmp_path: Path) -> N
         assert list(drop.partition_keys) == ["a.md"]
 
 
-def test_partitions_a_killed_run_registered_but_never_landed_are_requested(
-    tmp_path: Path,
-) -> None:
-    from pipelines.landing import MAX_ATTEMPTS, SET_TAG
-    from pipelines.partitions import PER_REPORT_ASSETS
-    from pipelines.refresh import reconcile
-
+def settled_seeds(tmp_path: Path) -> Path:
+    """A copy of the seeds whose files stopped changing long ago."""
     reports = tmp_path / "reports"
     shutil.copytree(SEEDS, reports)
     for path in reports.iterdir():
         os.utime(path, (OLD, OLD))
+    return reports
+
+
+def land_partitions(instance: dg.DagsterInstance, keys: list[str]) -> None:
+    """Record every per-report asset as materialized for `keys` (what a finished run leaves)."""
+    from pipelines.partitions import PER_REPORT_ASSETS
+
+    for key in keys:
+        for asset in PER_REPORT_ASSETS:
+            instance.report_runless_asset_event(
+                dg.AssetMaterialization(asset_key=asset, partition=key)
+            )
+
+
+def test_partitions_a_killed_run_registered_but_never_landed_are_requested(
+    tmp_path: Path,
+) -> None:
+    from pipelines.landing import MAX_ATTEMPTS, SET_TAG
+    from pipelines.refresh import reconcile
+
+    reports = settled_seeds(tmp_path)
     home = tmp_path / "home"
     home.mkdir()
     with dg.DagsterInstance.local_temp(str(home), overrides=NO_TELEMETRY) as instance:
         keys = reconcile(instance, reports).partitions  # what a run does before it is killed
-        for key in keys[:2]:  # ...having landed two reports
-            for asset in PER_REPORT_ASSETS:
-                instance.report_runless_asset_event(
-                    dg.AssetMaterialization(asset_key=asset, partition=key)
-                )
+        land_partitions(instance, keys[:2])  # ...having landed two reports
         resources = {"reports_folder": ReportsFolder(path=str(reports), max_report_bytes=1 << 24)}
         result = reports_folder_sensor(
             dg.build_sensor_context(instance=instance, resources=resources)
@@ -198,21 +207,13 @@ def test_partitions_a_killed_run_registered_but_never_landed_are_requested(
 
 
 def test_rows_landed_but_never_published_get_a_corpus_run(tmp_path: Path) -> None:
-    from pipelines.partitions import PER_REPORT_ASSETS
     from pipelines.refresh import reconcile
 
-    reports = tmp_path / "reports"
-    shutil.copytree(SEEDS, reports)
-    for path in reports.iterdir():
-        os.utime(path, (OLD, OLD))
+    reports = settled_seeds(tmp_path)
     home = tmp_path / "home"
     home.mkdir()
     with dg.DagsterInstance.local_temp(str(home), overrides=NO_TELEMETRY) as instance:
-        for key in reconcile(instance, reports).partitions:  # landed, then killed
-            for asset in PER_REPORT_ASSETS:
-                instance.report_runless_asset_event(
-                    dg.AssetMaterialization(asset_key=asset, partition=key)
-                )
+        land_partitions(instance, reconcile(instance, reports).partitions)  # then killed
         resources = {"reports_folder": ReportsFolder(path=str(reports), max_report_bytes=1 << 24)}
         tick = reports_folder_sensor(
             dg.build_sensor_context(instance=instance, resources=resources)

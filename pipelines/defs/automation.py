@@ -107,9 +107,14 @@ def reports_folder_sensor(
     elif plan.removed_only:
         run_requests.append(dg.RunRequest(run_key=plan.run_key, job_name=refresh_corpus.name))
     elif not plan.kept and not _runs_in_flight(context.instance):
-        landing = _landing_request(context, known, current)
-        if landing is not None:
-            run_requests.append(landing)
+        # Reports that never landed come from a run that failed (a killed one is marked failed):
+        # look for them (a query per per-report asset) only when that count has changed.
+        failed_runs = context.instance.get_runs_count(dg.RunsFilter(statuses=ENDED_BADLY))
+        if failed_runs != previous.failed_runs:
+            current.failed_runs = failed_runs
+            landing = _landing_request(context, known, current)
+            if landing is not None:
+                run_requests.append(landing)
     if plan.refresh or plan.removed_only:
         context.log.info(plan.describe())
     return dg.SensorResult(
@@ -117,6 +122,9 @@ def reports_folder_sensor(
         dynamic_partitions_requests=partition_requests,
         cursor=current.to_json(),
     )
+
+
+ENDED_BADLY = [dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED]
 
 
 def _runs_in_flight(instance: dg.DagsterInstance) -> bool:
