@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
-import html
 import math
 import os
 import re
@@ -30,7 +29,6 @@ import jinja2
 import plotly.graph_objects as go
 import plotly.io as pio
 import polars as pl
-from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
 from pipelines.text.charts.common import SUMMARY_ROWS, Chart, shorten
@@ -46,21 +44,9 @@ _PLOT_CONFIG: dict[str, Any] = {
 }
 
 
-def _html_text(value: object) -> object:
-    """Template output: text escaped by ``html.escape`` (``&quot;``, ``&#x27;`` as the pages always had).
-
-    Jinja's autoescape stays on and sees `Markup`, so nothing is escaped twice; Markup (``| safe``
-    script bodies, macro output) and non-text values pass to autoescape unchanged.
-    """
-    if isinstance(value, str) and not isinstance(value, Markup):
-        return Markup(html.escape(value))
-    return value
-
-
 _TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("pipelines.dashboard", "templates"),
     autoescape=True,
-    finalize=_html_text,
     undefined=jinja2.StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
