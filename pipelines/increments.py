@@ -1,0 +1,79 @@
+"""Incremental corpus-wide tables: which reports a refresh folds in, or whether to start over.
+
+A corpus-wide asset keeps an index of the reports its table holds (`report_id`,
+`content_sha256`, and the parameters it was built with). A refresh whose only change is new
+reports folds just those in, at a cost that does not grow with the corpus; anything else
+(a report deleted or changed, other parameters, more than `INCREMENTAL_MAX_SHARE` of the
+reports new, no index yet, or a run tagged `reportscope/full_refresh=true`, as the daily
+schedule's runs are) recomputes the table from every report. Pure decisions over Polars
+frames; the assets read the frames, follow the plan and land the rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+# The run tag that makes every corpus-wide asset recompute from scratch (the daily schedule,
+# `reportscope run --full`).
+FULL_REFRESH_TAG = "reportscope/full_refresh"
+# Above this share of new reports, a table is recomputed rather than folded into.
+INCREMENTAL_MAX_SHARE = 0.2
+# The columns of every index: the reports a table holds, and what it was built with.
+INDEX_SCHEMA = {"report_id": pl.String, "content_sha256": pl.String, "parameters": pl.String}
+
+
+@dataclass(frozen=True)
+class IncrementPlan:
+    """Recompute everything (`full`, with the `reason`), or fold in the `added` reports."""
+
+    full: bool
+    reason: str
+    added: list[str]
+
+    def describe(self) -> str:
+        """The plan in a few words, for run metadata."""
+        return f"full ({self.reason})" if self.full else f"incremental (+{len(self.added)})"
+
+
+def wants_full_refresh(tags: dict[str, str]) -> bool:
+    """True when the run's tags ask every corpus-wide table to be recomputed."""
+    return tags.get(FULL_REFRESH_TAG, "").lower() in {"1", "true", "yes"}
+
+
+def table_index(reports: pl.DataFrame, parameters: str) -> pl.DataFrame:
+    """The index rows of a table built from `reports` (report_id, content_sha256)."""
+    return reports.select(
+        pl.col("report_id").cast(pl.String),
+        pl.col("content_sha256").cast(pl.String),
+        pl.lit(parameters, pl.String).alias("parameters"),
+    ).sort("report_id")
+
+
+def plan_increment(
+    current: pl.DataFrame,
+    index: pl.DataFrame | None,
+    parameters: str,
+    *,
+    force_full: bool = False,
+    max_share: float = INCREMENTAL_MAX_SHARE,
+) -> IncrementPlan:
+    """Fold in the new reports of `current` (report_id, content_sha256) or start over.
+
+    `index` is the table's stored index (None when the table or index does not exist yet).
+    """
+    if force_full:
+        return IncrementPlan(True, "full refresh requested", [])
+    if index is None:
+        return IncrementPlan(True, "no previous state", [])
+    if index.height and set(index["parameters"].unique().to_list()) != {parameters}:
+        return IncrementPlan(True, "parameters changed", [])
+    kept = index.select("report_id", "content_sha256")
+    gone = kept.join(current, on=["report_id", "content_sha256"], how="anti")
+    if gone.height:
+        return IncrementPlan(True, f"{gone.height} report(s) deleted or changed", [])
+    added = current.join(kept, on="report_id", how="anti")["report_id"].sort().to_list()
+    if len(added) > max_share * max(current.height, 1):
+        return IncrementPlan(True, f"{len(added)} of {current.height} reports new", [])
+    return IncrementPlan(False, "", added)
