@@ -101,3 +101,43 @@ def corpus_asset(
         deps=list(deps), group_name=group, kinds=set(kinds), tags=CORPUS_SCOPE,
         description=description, **extra,
     )  # fmt: skip
+
+
+# The check every incremental corpus-wide table carries: its rows equal a recomputation from
+# scratch with the same frozen parameters. It costs a full recomputation, so the sensor's
+# refreshes leave it out and the daily full refresh runs it (automation.py).
+INCREMENTAL_CHECK = "incremental_equals_full"
+INCREMENTAL_TABLES = ("repeated_phrases",)
+INCREMENTAL_CHECK_KEYS = [
+    dg.AssetCheckKey(dg.AssetKey(t), INCREMENTAL_CHECK) for t in INCREMENTAL_TABLES
+]
+
+
+def incremental_corpus_asset(
+    key: str,
+    *,
+    group: str,
+    description: str,
+    deps: Sequence[str] = (),
+    kinds: frozenset[str] = POLARS_DUCKDB,
+) -> Callable[..., Any]:
+    """A corpus-wide table updated from new reports only, with its `incremental_equals_full` check.
+
+    The asset runs the check's recomputation only when the check is selected in the run
+    (`context.selected_asset_check_keys`).
+    """
+    if key not in INCREMENTAL_TABLES:
+        raise ValueError(f"{key} is not listed in INCREMENTAL_TABLES")
+    return dg.multi_asset(
+        name=key,
+        specs=[corpus_spec(key, group=group, description=description, deps=deps, kinds=kinds)],
+        check_specs=[
+            dg.AssetCheckSpec(
+                INCREMENTAL_CHECK,
+                asset=key,
+                description="The incrementally maintained rows equal a recomputation from "
+                "every report with the same frozen parameters (run by the daily full refresh).",
+            )
+        ],
+        can_subset=True,
+    )

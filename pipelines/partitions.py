@@ -14,6 +14,9 @@ REFRESH_JOB = "refresh_all"
 PARALLEL_JOB = "refresh_all_parallel"
 # The corpus-wide assets only, from the per-report rows already landed.
 CORPUS_JOB = "refresh_corpus"
+# The corpus-wide assets recomputed from scratch, with the incremental-equals-full checks:
+# what the daily schedule runs.
+FULL_JOB = "refresh_full"
 
 # Per-report assets: a report has landed when each has materialized its partition. The
 # inventory (and through it every corpus-wide asset) follows them all.

@@ -265,8 +265,17 @@ class Warehouse:
                     written[table] += frame.height
         return written
 
-    def replace_tables(self, tables: dict[str, pl.DataFrame]) -> int:
-        """Replace corpus-wide tables' contents in ONE transaction; returns rows written."""
+    def replace_tables(
+        self,
+        tables: dict[str, pl.DataFrame],
+        upserts: Mapping[str, tuple[pl.DataFrame, Sequence[str]]] | None = None,
+    ) -> int:
+        """Replace corpus-wide tables' contents in ONE transaction; returns rows written.
+
+        `upserts` ({table: (rows, key columns)}), in the same transaction: rows whose key is
+        in `rows` are replaced by them, the others stay (an increment's few changed rows).
+        """
+        upserts = upserts or {}
         with self.connect() as connection, _transaction(connection):
             for table, frame in tables.items():
                 connection.register("incoming_frame", frame)
@@ -274,7 +283,17 @@ class Warehouse:
                     f'CREATE OR REPLACE TABLE {SCHEMA}."{table}" AS SELECT * FROM incoming_frame'
                 )
                 connection.unregister("incoming_frame")
-        return sum(frame.height for frame in tables.values())
+            for table, (frame, key) in upserts.items():
+                self._ensure_table(connection, table, frame)
+                connection.register("incoming_frame", frame)
+                matches = " AND ".join(f'"{table}"."{c}" = incoming_frame."{c}"' for c in key)
+                connection.execute(
+                    f'DELETE FROM {SCHEMA}."{table}" USING incoming_frame WHERE {matches}'
+                )
+                connection.unregister("incoming_frame")
+                self._insert(connection, table, frame)
+        written = sum(frame.height for frame in tables.values())
+        return written + sum(frame.height for frame, _ in upserts.values())
 
     def delete_reports(self, report_ids: Sequence[str], file_names: Sequence[str]) -> None:
         """Remove every row that came from these reports, in every per-report table."""

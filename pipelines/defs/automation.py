@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from pipelines.asset_specs import CORPUS_WIDE
+from pipelines.asset_specs import CORPUS_WIDE, INCREMENTAL_CHECK_KEYS
 from pipelines.folder_watch import DEFERRED, FolderState, plan_refresh, scan_folder
 from pipelines.landing import (
     ATTEMPT_TAG,
@@ -12,8 +12,10 @@ from pipelines.landing import (
     plan_landing,
     unlanded_partitions,
 )
+from pipelines.increments import FULL_REFRESH_TAG
 from pipelines.partitions import (
     CORPUS_JOB,
+    FULL_JOB,
     PARALLEL_JOB,
     PER_REPORT_ASSETS,
     REFRESH_JOB,
@@ -27,13 +29,16 @@ from pipelines.settings import Settings
 # REPORTS_SETTLE_SECONDS: a file modified more recently may still be being written (wait a
 # tick); REPORTS_SENSOR_INTERVAL and REFRESH_CRON: when the sensor and the schedule run.
 SETTINGS = Settings.from_env()
+# The incremental-equals-full checks cost a recomputation from scratch: only the daily full
+# refresh (and a user who selects them in the UI) runs them.
+WITHOUT_FULL_CHECKS = dg.AssetSelection.checks(*INCREMENTAL_CHECK_KEYS)
 
 # Refreshes run their steps in one process: a step process costs seconds of start-up, more than
 # most steps of an incremental refresh take. `refresh_all_parallel` spreads a large backfill over
 # processes instead; the writer lock keeps DuckDB writes one at a time either way.
 refresh_all = dg.define_asset_job(
     REFRESH_JOB,
-    selection=dg.AssetSelection.all(),
+    selection=dg.AssetSelection.all() - WITHOUT_FULL_CHECKS,
     executor_def=dg.in_process_executor,
     description="Every asset: the per-report ones for the requested reports, then the "
     "corpus-wide tables, charts and the published warehouse.",
@@ -41,7 +46,7 @@ refresh_all = dg.define_asset_job(
 
 refresh_all_parallel = dg.define_asset_job(
     PARALLEL_JOB,
-    selection=dg.AssetSelection.all(),
+    selection=dg.AssetSelection.all() - WITHOUT_FULL_CHECKS,
     executor_def=dg.multiprocess_executor,
     description="Like refresh_all, with every step in its own process (multiprocess executor): "
     "for large backfills on several cores.",
@@ -49,10 +54,20 @@ refresh_all_parallel = dg.define_asset_job(
 
 refresh_corpus = dg.define_asset_job(
     CORPUS_JOB,
-    selection=CORPUS_WIDE,
+    selection=CORPUS_WIDE - WITHOUT_FULL_CHECKS,
     executor_def=dg.in_process_executor,
     description="The corpus-wide tables, charts and the published warehouse, from the "
     "per-report rows already landed.",
+)
+
+refresh_full = dg.define_asset_job(
+    FULL_JOB,
+    selection=CORPUS_WIDE,
+    executor_def=dg.in_process_executor,
+    tags={FULL_REFRESH_TAG: "true"},
+    description="Every corpus-wide table recomputed from scratch (fresh IDF, phrase "
+    "candidates, discovered topics), after checking that the incrementally maintained tables "
+    "equal a recomputation with the frozen parameters.",
 )
 
 
@@ -195,9 +210,10 @@ def _publish_request(context: dg.SensorEvaluationContext) -> dg.RunRequest | Non
 
 refresh_daily = dg.ScheduleDefinition(
     name="refresh_daily",
-    job=refresh_corpus,
+    job=refresh_full,
     cron_schedule=SETTINGS.refresh_cron,
     default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Daily refresh of the corpus-wide tables, charts and published warehouse "
-    "(cron from REFRESH_CRON, default 06:00).",
+    description="Daily full recomputation of the corpus-wide tables, with the checks that "
+    "the incremental ones equal it; charts and published warehouse (cron from REFRESH_CRON, "
+    "default 06:00).",
 )

@@ -22,6 +22,23 @@ _STOPWORD_TEXT = """
 STOPWORDS: frozenset[str] = frozenset(_STOPWORD_TEXT.split())
 
 
+PHRASE_SCHEMA = {
+    "phrase": pl.String,
+    "n": pl.Int64,
+    "n_reports": pl.Int64,
+    "n_occurrences": pl.Int64,
+    "example_report_id": pl.String,
+    "example_section_id": pl.String,
+}
+# The phrase candidates a refresh counts new reports against (see `frequent_phrases`).
+CANDIDATE_SCHEMA = {**PHRASE_SCHEMA, "first_position": pl.Int64}
+
+
+def default_min_reports(n_reports: int) -> int:
+    """The report count from which an n-gram is a candidate: 0.5% of the reports, at least 2."""
+    return max(2, -(-n_reports // 200))
+
+
 def repeated_phrases(
     sections: pl.DataFrame,
     n_min: int = 3,
@@ -32,28 +49,74 @@ def repeated_phrases(
 ) -> pl.DataFrame:
     """Maximal word n-grams (n_min..n_max) recurring in the most reports: boilerplate phrases.
 
+    `rank_phrases` over `frequent_phrases`: see both.
+    """
+    candidates = frequent_phrases(sections, n_min, n_max, min_reports)
+    return rank_phrases(candidates, top, stopwords)
+
+
+def rank_phrases(
+    candidates: pl.DataFrame, top: int = 100, stopwords: Iterable[str] = STOPWORDS
+) -> pl.DataFrame:
+    """The best `top` maximal candidates that are not all stopwords.
+
+    An n-gram is dropped when an (n+1)-gram candidate extending it on either side has the
+    same report count (a longer container with an equal count implies such an (n+1)-gram), or
+    when all its words are stopwords. Best first: n_reports, n_occurrences, n (descending),
+    then the first occurrence in corpus order.
+    """
+    if candidates.height == 0:
+        return pl.DataFrame(schema=PHRASE_SCHEMA)
+    longer = candidates.filter(pl.col("n") > candidates["n"].min())
+    covered = pl.concat(
+        [
+            longer.select(
+                (pl.col("n") - 1).alias("n"),
+                "n_reports",
+                pl.col("phrase").str.replace(pattern, "").alias("phrase"),
+            )
+            for pattern in (r" [^ ]+$", r"^[^ ]+ ")  # (n-1)-prefix, (n-1)-suffix
+        ]
+    ).unique()
+    ranked = candidates.join(covered, on=["phrase", "n", "n_reports"], how="anti").sort(
+        ["n_reports", "n_occurrences", "n", "first_position"],
+        descending=[True, True, True, False],
+    )
+    # All-stopword phrases are rare: test the best rows in slices until `top` are kept.
+    stop_list = list(stopwords)
+    kept: list[pl.DataFrame] = []
+    for start in range(0, ranked.height, max(4 * top, 1)):
+        block = ranked.slice(start, max(4 * top, 1))
+        all_stop = (
+            block["phrase"].str.split(" ").list.eval(pl.element().is_in(stop_list)).list.all()
+        )
+        kept.append(block.filter(~all_stop))
+        if sum(frame.height for frame in kept) >= top:
+            break
+    return pl.concat(kept).head(top).select(PHRASE_SCHEMA.keys())
+
+
+def frequent_phrases(
+    sections: pl.DataFrame,
+    n_min: int = 3,
+    n_max: int = 8,
+    min_reports: int | None = None,
+) -> pl.DataFrame:
+    """Every word n-gram (n_min..n_max) found in >= `min_reports` reports: phrase candidates.
+
     Input: a sections frame (`section_id`, `report_id`, `plain_text`) or a `word_frame` output
     over (`section_id`, `report_id`). Apriori growth: an n-gram is only built where its
-    (n-1)-prefix and (n-1)-suffix both occur in >= `min_reports` reports (default: 0.5% of
-    the reports, at least 2), so work shrinks with n. An n-gram is dropped when a longer one
-    containing it has the same report count (only maximal phrases stay) or when all its words
-    are stopwords. Output, best first (n_reports, n_occurrences, n): phrase (lowercased words
-    joined by spaces), n, n_reports, n_occurrences (overlaps count), example_report_id,
-    example_section_id (first occurrence), at most `top` rows.
+    (n-1)-prefix and (n-1)-suffix both occur in >= `min_reports` reports (default:
+    `default_min_reports`), so work shrinks with n. Output (CANDIDATE_SCHEMA): phrase
+    (lowercased words joined by spaces), n, n_reports, n_occurrences (overlaps count),
+    example_report_id and example_section_id (first occurrence), first_position (its word
+    position in corpus order, the last tie-break of `rank_phrases`).
     """
     if not 1 <= n_min <= n_max:
         raise ValueError("need 1 <= n_min <= n_max")
-    schema = {
-        "phrase": pl.String,
-        "n": pl.Int64,
-        "n_reports": pl.Int64,
-        "n_occurrences": pl.Int64,
-        "example_report_id": pl.String,
-        "example_section_id": pl.String,
-    }
-    meta, words = _coded_words(sections, set(stopwords))
+    meta, words = _coded_words(sections, set())
     if words.height == 0:
-        return pl.DataFrame(schema=schema)
+        return pl.DataFrame(schema=CANDIDATE_SCHEMA)
     # Sections are contiguous runs of rows: run ids instead of hashing 10^7 section strings.
     # 32-bit arrays: ten of them over every word of the corpus are the step's memory.
     row = words["row"].to_numpy()
@@ -61,14 +124,13 @@ def repeated_phrases(
     run_starts = np.flatnonzero(np.diff(section, prepend=-1))
     report = dense_codes(meta["report_id"].gather(row[run_starts])).astype(np.int32)[section]
     if min_reports is None:
-        min_reports = max(2, -(-(int(report.max()) + 1) // 200))
+        min_reports = default_min_reports(int(report.max()) + 1)
     # Each report's rows in one block (sections come report by report): distinct reports of
     # an n-gram are then counted by report changes along its rows, without hashing.
     contiguous = int(np.count_nonzero(np.diff(report))) == int(report.max())
     word = words["word"].to_physical().to_numpy()
     same_next = np.append(section[1:] == section[:-1], False)  # position i+1 in i's section
-    # levels[n-1]: one row per frequent n-gram (id = rank of its key, n_reports,
-    # n_occurrences, first position, ids of its (n-1)-prefix and (n-1)-suffix);
+    # levels[n-1]: one row per frequent n-gram (n_reports, n_occurrences, first position);
     # `previous` maps each position to the id of the frequent (n-1)-gram starting there, or -1.
     levels: list[pl.DataFrame] = []
     previous = np.zeros(0, dtype=np.int32)
@@ -84,67 +146,108 @@ def repeated_phrases(
             break
         current = np.full(len(word), -1, dtype=np.int32)
         current[starts] = ids
-        first = stats["first"].to_numpy()
-        none = np.full(len(first), -1, dtype=np.int64)
-        parents = (
-            (previous[first].astype(np.int64), previous[first + 1].astype(np.int64))
-            if n > 1
-            else (none, none)
-        )
-        levels.append(
-            stats.drop("key").with_columns(
-                id=pl.int_range(stats.height, dtype=pl.Int64),
-                n=pl.lit(n, pl.Int64),
-                prefix=pl.Series(parents[0], dtype=pl.Int64),
-                suffix=pl.Series(parents[1], dtype=pl.Int64),
-            )
-        )
+        levels.append(stats.drop("key").with_columns(n=pl.lit(n, pl.Int64)))
         previous = current
-
-    # Maximal: no (n+1)-gram extending it on either side has the same report count (a longer
-    # container with equal count implies an (n+1)-gram one with equal count).
-    candidates = []
-    for n in range(n_min, len(levels) + 1):
-        level = levels[n - 1]
-        if n < len(levels):
-            longer = levels[n]
-            covered = pl.concat(
-                [
-                    longer.select(pl.col(side).alias("id"), "n_reports")
-                    for side in ("prefix", "suffix")
-                ]
-            )
-            level = level.join(covered, on=["id", "n_reports"], how="anti")
-        candidates.append(level)
-    if not candidates:
-        return pl.DataFrame(schema=schema)
-    stop_cum = np.concatenate([[0], np.cumsum(words["stop"].to_numpy(), dtype=np.int32)])
-    pool = pl.concat(candidates)
+    pool = pl.concat(levels[n_min - 1 :]) if len(levels) >= n_min else None
+    if pool is None or pool.height == 0:
+        return pl.DataFrame(schema=CANDIDATE_SCHEMA)
     first, length = pool["first"].to_numpy(), pool["n"].to_numpy()
-    best = (
-        pool.filter(pl.Series(stop_cum[first + length] - stop_cum[first] < length))
-        .sort(
-            ["n_reports", "n_occurrences", "n", "first"],
-            descending=[True, True, True, False],
-        )
-        .head(top)
-    )
-    vocabulary = words["word"]
-    first_rows = meta.select("report_id", "section_id")[row[best["first"].to_numpy()]]
-    phrases = [
-        " ".join(vocabulary.slice(start, n).cast(pl.String).to_list())
-        for start, n in zip(best["first"].to_list(), best["n"].to_list(), strict=True)
-    ]
+    vocabulary = words["word"].cast(pl.String)
+    # Phrase text: the words at first .. first+n-1 (positions past n are masked out).
+    offsets = np.arange(n_max)
+    positions = np.minimum(first[:, None] + offsets[None, :], len(word) - 1)
+    columns = {
+        f"w{i}": vocabulary.gather(positions[:, i]).set(pl.Series(length <= i), None)
+        if i
+        else vocabulary.gather(positions[:, 0])
+        for i in range(int(length.max()))
+    }
+    phrases = pl.DataFrame(columns).select(
+        pl.concat_list(pl.all()).list.drop_nulls().list.join(" ").alias("phrase")
+    )["phrase"]
+    first_rows = meta.select("report_id", "section_id")[row[first]]
     return pl.DataFrame(
         {
             "phrase": phrases,
-            "n": best["n"],
-            "n_reports": best["n_reports"],
-            "n_occurrences": best["n_occurrences"],
+            "n": pool["n"],
+            "n_reports": pool["n_reports"],
+            "n_occurrences": pool["n_occurrences"],
             "example_report_id": first_rows["report_id"],
             "example_section_id": first_rows["section_id"],
+            "first_position": pool["first"].cast(pl.Int64),
         },
-        schema=schema,
+        schema=CANDIDATE_SCHEMA,
+    )
+
+
+def count_phrases(sections: pl.DataFrame, candidates: pl.DataFrame) -> pl.DataFrame:
+    """How often each candidate phrase occurs in `sections`: phrase, n_reports, n_occurrences.
+
+    The same words as `frequent_phrases` (lowercased WORD_PATTERN tokens, n-grams within a
+    section, overlaps counted); phrases absent from `sections` are left out.
+    """
+    out = {"phrase": pl.String, "n_reports": pl.Int64, "n_occurrences": pl.Int64}
+    if candidates.height == 0 or sections.height == 0:
+        return pl.DataFrame(schema=out)
+    words = word_frame(sections, ["section_id", "report_id"], "plain_text").sort(
+        "section_id", "position", maintain_order=True
+    )
+    found = []
+    for n in sorted(set(candidates["n"].to_list())):
+        wanted = candidates.filter(pl.col("n") == n)["phrase"]
+        grams = words.select(
+            "report_id",
+            pl.when(pl.col("section_id").shift(-(n - 1)) == pl.col("section_id"))
+            .then(pl.concat_str([pl.col("word").shift(-i) for i in range(n)], separator=" "))
+            .alias("phrase"),
+        ).filter(pl.col("phrase").is_in(wanted.implode()))
+        found.append(grams)
+    return (
+        pl.concat(found)
+        .group_by("phrase")
+        .agg(
+            pl.col("report_id").n_unique().cast(pl.Int64).alias("n_reports"),
+            pl.len().cast(pl.Int64).alias("n_occurrences"),
+        )
+        .sort("phrase")
+    )
+
+
+def add_counts(candidates: pl.DataFrame, counts: pl.DataFrame) -> pl.DataFrame:
+    """Candidates with the counts of new reports added (reports counted once: they are new)."""
+    return (
+        candidates.join(counts, on="phrase", how="left", suffix="_new")
+        .with_columns(
+            (pl.col("n_reports") + pl.col("n_reports_new").fill_null(0)).alias("n_reports"),
+            (pl.col("n_occurrences") + pl.col("n_occurrences_new").fill_null(0)).alias(
+                "n_occurrences"
+            ),
+        )
+        .select(CANDIDATE_SCHEMA.keys())
+    )
+
+
+def candidate_mismatches(
+    stored: pl.DataFrame, recomputed: pl.DataFrame, min_reports: int
+) -> pl.DataFrame:
+    """Stored candidates whose counts a from-scratch recomputation contradicts.
+
+    A stored phrase must appear in the recomputation with the same counts, unless its stored
+    report count is below the recomputation's `min_reports` (then it must be absent).
+    """
+    joined = stored.select("phrase", "n_reports", "n_occurrences").join(
+        recomputed.select("phrase", "n_reports", "n_occurrences"),
+        on="phrase",
+        how="left",
+        suffix="_full",
+    )
+    return joined.filter(
+        pl.when(pl.col("n_reports_full").is_null())
+        .then(pl.col("n_reports") >= min_reports)
+        .otherwise(
+            (pl.col("n_reports") != pl.col("n_reports_full"))
+            | (pl.col("n_occurrences") != pl.col("n_occurrences_full"))
+        )
     )
 
 
