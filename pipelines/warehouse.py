@@ -190,10 +190,27 @@ class Warehouse:
             with _selected_keys(connection, keys):
                 return connection.execute(sql, parameters or []).pl()
 
-    def read_check(self, name: str, parameters: Mapping[str, object] | None = None) -> pl.DataFrame:
-        """The rows of the asset check query `sql/checks/<name>.sql` (rows found = a problem)."""
+    def read_check(
+        self,
+        name: str,
+        parameters: Mapping[str, object] | None = None,
+        report_ids: Sequence[str] | None = None,
+    ) -> pl.DataFrame:
+        """The rows of the asset check query `sql/checks/<name>.sql` (rows found = a problem).
+
+        The query sees the checked reports' ids as `selected_keys`: `report_ids`, or every
+        landed report when None.
+        """
+        if report_ids is None:
+            report_ids = (
+                self.read(f"SELECT report_id FROM {SCHEMA}.reports")["report_id"].to_list()
+                if self.table_exists("reports")
+                else []
+            )
         return self.read(
-            (SQL_DIR / "checks" / f"{name}.sql").read_text(encoding="utf-8"), parameters
+            (SQL_DIR / "checks" / f"{name}.sql").read_text(encoding="utf-8"),
+            parameters,
+            keys=report_ids,
         )
 
     def row_counts(self) -> dict[str, int]:

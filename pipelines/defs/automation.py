@@ -4,6 +4,7 @@ import dagster as dg
 
 from pipelines.asset_specs import CORPUS_WIDE, INCREMENTAL_CHECK_KEYS
 from pipelines.folder_watch import DEFERRED, FolderState, plan_refresh, scan_folder
+from pipelines.increments import FULL_REFRESH_TAG
 from pipelines.landing import (
     ATTEMPT_TAG,
     MAX_ATTEMPTS,
@@ -12,7 +13,6 @@ from pipelines.landing import (
     plan_landing,
     unlanded_partitions,
 )
-from pipelines.increments import FULL_REFRESH_TAG
 from pipelines.partitions import (
     CORPUS_JOB,
     FULL_JOB,

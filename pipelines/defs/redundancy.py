@@ -143,10 +143,7 @@ def near_duplicate_sections(warehouse: WarehouseResource) -> dg.MaterializeResul
     there is no previous state, the threshold changed, or over a fifth of the reports changed.
     """
     store = warehouse.get()
-    fingerprints = store.read(
-        f"SELECT report_id AS checked_report_id, bit_xor(hash(section_id, band, band_key)) "
-        f"AS fingerprint FROM {SCHEMA}.section_band_keys GROUP BY report_id"
-    )
+    fingerprints = _report_fingerprints(store)
     current = near_duplicate_index(fingerprints, MINHASH_CONFIG.threshold)
     previous = (
         store.read(f"SELECT * FROM {SCHEMA}.{NEAR_DUPLICATE_INDEX}")
@@ -178,6 +175,19 @@ def near_duplicate_sections(warehouse: WarehouseResource) -> dg.MaterializeResul
                 pairs.select("section_id_a", "section_id_b", "jaccard", "containment_a_in_b")
             ),
         }
+    )
+
+
+def _report_fingerprints(store: Warehouse) -> pl.DataFrame:
+    """Each report's content hash with the MinHash family: what its fingerprints were made from.
+
+    The per-report fingerprint rows follow from these two alone, so comparing them tells
+    which reports changed without reading millions of shingle and band-key rows.
+    """
+    return store.read(
+        f"SELECT report_id AS checked_report_id, hash(content_sha256, ?) AS fingerprint "
+        f"FROM {SCHEMA}.reports",
+        [repr(MINHASH_CONFIG)],
     )
 
 
@@ -244,10 +254,7 @@ def report_novelty(warehouse: WarehouseResource) -> dg.MaterializeResult:
     """
     store = warehouse.get()
     arrival = read_reports(store).select("report_id", "arrival_rank")
-    fingerprints = store.read(
-        f"SELECT report_id AS checked_report_id, bit_xor(hash(section_id, shingle)) "
-        f"AS fingerprint FROM {SCHEMA}.section_shingles GROUP BY report_id"
-    )
+    fingerprints = _report_fingerprints(store)
     current = novelty_index(fingerprints, arrival, MINHASH_CONFIG.threshold)
     previous = (
         store.read(f"SELECT * FROM {SCHEMA}.{NOVELTY_INDEX}")

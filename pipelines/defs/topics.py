@@ -1,15 +1,25 @@
 """Topics: taxonomy assignment per section, discovery of new topics, frequency tables."""
 
+import hashlib
+from pathlib import Path
+
 import dagster as dg
 import polars as pl
 
 from pipelines.asset_metadata import markdown_preview
 from pipelines.asset_specs import corpus_multi_asset, corpus_spec, report_asset
-from pipelines.corpus_reads import all_assignments, read_reports, read_sections
+from pipelines.corpus_reads import (
+    all_assignments,
+    read_reports,
+    read_section_texts,
+    read_sections,
+)
+from pipelines.increment_state import current_reports, plan_for
+from pipelines.increments import table_index
 from pipelines.report_files import report_id
 from pipelines.resources import Taxonomy, WarehouseResource
 from pipelines.text.topics.assign import assign_topics, unmatched_sections
-from pipelines.text.topics.discover import discover_topics
+from pipelines.text.topics.discover import content_words, default_stopwords, discover_topics
 from pipelines.text.topics.tables import (
     report_topics,
     topic_frequency,
@@ -17,10 +27,18 @@ from pipelines.text.topics.tables import (
     topic_trend,
     topic_word_counts,
 )
-from pipelines.warehouse import SCHEMA
+from pipelines.warehouse import SCHEMA, Warehouse
 
 SECTIONS_MOSTLY_HAVE_A_TAXONOMY_TOPIC = "sections_mostly_have_a_taxonomy_topic"
 TOPIC_IDS_EXIST_IN_TAXONOMY = "topic_ids_exist_in_taxonomy"
+# The catalog's and the topic tables' bookkeeping (increments.py), and the stored per-topic
+# word counts topic_terms is computed from.
+CATALOG_INDEX = "topic_catalog_index"
+TABLES_INDEX = "topic_tables_index"
+WORD_COUNTS = "topic_word_counts"
+DISCOVERY_PARAMETERS = "discovery=v1"
+MIN_TERM_LENGTH = 3  # topic_terms' default
+REPORTS_PER_CHUNK = 1000
 # Below this share of (non-preamble) sections with a taxonomy topic, the check warns.
 MIN_TAXONOMY_COVERAGE = 0.8
 
@@ -73,9 +91,35 @@ def section_topics(
         ),
     ],
 )
-def topic_catalog(warehouse: WarehouseResource, taxonomy: Taxonomy):  # type: ignore[no-untyped-def]
-    """Cluster unmatched sections into discovered topics and land the full topic list."""
+def topic_catalog(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, taxonomy: Taxonomy
+):  # type: ignore[no-untyped-def]
+    """Cluster unmatched sections into discovered topics and land the full topic list.
+
+    Discovery clusters every untagged section at once, so it runs when the corpus-wide
+    tables are recomputed (the daily full refresh, a deleted or changed report, a new
+    taxonomy); a refresh that only adds reports keeps the catalog, and their untagged
+    sections wait for the next discovery.
+    """
     store = warehouse.get()
+    current = current_reports(store)
+    parameters = f"taxonomy={_file_hash(taxonomy.path)};{DISCOVERY_PARAMETERS}"
+    plan = plan_for(
+        context, store, current, CATALOG_INDEX, parameters,
+        "discovered_topics", "discovered_section_topics", "topics",
+    )  # fmt: skip
+    if not plan.full:
+        kept = store.read(f"SELECT count(*) AS n FROM {SCHEMA}.discovered_topics")["n"][0]
+        store.replace_tables(
+            {}, {CATALOG_INDEX: (current.filter(pl.col("report_id").is_in(plan.added))
+                 .pipe(table_index, parameters), ["report_id"])},
+        )  # fmt: skip
+        yield dg.MaterializeResult(
+            asset_key="discovered_topics",
+            metadata={"dagster/row_count": int(kept), "mode": f"kept ({plan.describe()})"},
+        )
+        yield dg.MaterializeResult(asset_key="topics", metadata={"mode": "kept"})
+        return
     sections = read_sections(store)
     tagged = store.read(f"SELECT section_id FROM {SCHEMA}.section_topics")
     unmatched = unmatched_sections(sections.filter(~pl.col("is_preamble")), tagged)
@@ -100,11 +144,13 @@ def topic_catalog(warehouse: WarehouseResource, taxonomy: Taxonomy):  # type: ig
             "discovered_topics": discovered,
             "discovered_section_topics": members,
             "topics": catalog,
+            CATALOG_INDEX: table_index(current, parameters),
         }
     )
     yield dg.MaterializeResult(
         asset_key="discovered_topics",
         metadata={
+            "mode": plan.describe(),
             "dagster/row_count": discovered.height,
             "untagged_sections": unmatched.height,
             "preview": markdown_preview(discovered.select("topic_id", "label", "n_sections")),
@@ -148,36 +194,88 @@ def topic_catalog(warehouse: WarehouseResource, taxonomy: Taxonomy):  # type: ig
         ),
     ],
 )
-def topic_tables(warehouse: WarehouseResource):  # type: ignore[no-untyped-def]
-    """Frequency, report × topic, trend and distinguishing terms from all assignments."""
+def topic_tables(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, taxonomy: Taxonomy
+):  # type: ignore[no-untyped-def]
+    """Frequency, report × topic, trend and distinguishing terms from all assignments.
+
+    The first three are sums over small columns, recomputed every time. topic_terms needs
+    every section's words: their per-topic counts are stored (corpus.topic_word_counts),
+    new reports add theirs, and anything else recounts them all.
+    """
     store = warehouse.get()
+    current = current_reports(store)
+    catalog = store.read(
+        f"SELECT hash(string_agg(topic_id, ',' ORDER BY topic_id)) AS h FROM {SCHEMA}.topics"
+    )["h"][0]
+    parameters = f"taxonomy={_file_hash(taxonomy.path)};catalog={catalog};v1"
+    plan = plan_for(context, store, current, TABLES_INDEX, parameters, WORD_COUNTS, "topic_terms")
     assignments = all_assignments(store)
-    sections = store.read(
-        f"SELECT section_id, report_id, ordinal, n_words, plain_text FROM {SCHEMA}.sections"
-    )
+    sections = store.read(f"SELECT section_id, report_id, ordinal, n_words FROM {SCHEMA}.sections")
     reports = read_reports(store)
     labels = store.read(f"SELECT topic_id, label FROM {SCHEMA}.topics")
-    tables = {
+    index = table_index(current, parameters)
+    if plan.full:
+        counts = _word_counts(store, assignments, None)
+        tables = {WORD_COUNTS: counts, TABLES_INDEX: index}
+        upserts = {}
+    else:
+        stored = store.read(f"SELECT * FROM {SCHEMA}.{WORD_COUNTS}")
+        added = _word_counts(store, assignments, plan.added)
+        changed = (
+            added.join(stored, on=["topic_id", "word"], how="left", suffix="_stored")
+            .with_columns(pl.col("count") + pl.col("count_stored").fill_null(0))
+            .select(stored.columns)
+        )
+        counts = pl.concat([stored.join(changed, on=["topic_id", "word"], how="anti"), changed])
+        tables = {}
+        upserts = {
+            WORD_COUNTS: (changed, ["topic_id", "word"]),
+            TABLES_INDEX: (index.filter(pl.col("report_id").is_in(plan.added)), ["report_id"]),
+        }
+    results = {
         "topic_frequency": topic_frequency(assignments, sections, reports, labels),
         "report_topics": report_topics(assignments, sections),
         "topic_trend": topic_trend(assignments, sections, reports),
-        "topic_terms": topic_terms(topic_word_counts(sections, assignments)),
+        "topic_terms": topic_terms(counts),
     }
-    store.replace_tables(tables)
+    store.replace_tables({**results, **tables}, upserts)
     previews = {
         "topic_frequency": ["label", "n_reports", "n_sections", "share_of_words"],
         "report_topics": ["report_id", "topic_id", "share_of_words"],
         "topic_trend": ["topic_id", "report_date", "share_of_words"],
         "topic_terms": ["topic_id", "term", "z_score"],
     }
-    for name, frame in tables.items():
+    for name, frame in results.items():
         yield dg.MaterializeResult(
             asset_key=name,
             metadata={
+                "mode": plan.describe(),
                 "dagster/row_count": frame.height,
                 "preview": markdown_preview(frame.select(previews[name])),
             },
         )
+
+
+def _file_hash(path: str) -> str:
+    """A short content hash of the taxonomy file: any edit makes the topic tables start over."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+
+
+def _word_counts(
+    store: Warehouse, assignments: pl.DataFrame, report_ids: list[str] | None
+) -> pl.DataFrame:
+    """Content-word counts per primary topic (topic_id, word, count) of some or all reports."""
+    ids = report_ids if report_ids is not None else current_reports(store)["report_id"].to_list()
+    parts = [
+        topic_word_counts(
+            read_section_texts(store, ids[start : start + REPORTS_PER_CHUNK]), assignments
+        ).filter(content_words(pl.col("word"), MIN_TERM_LENGTH, default_stopwords()))
+        for start in range(0, len(ids), REPORTS_PER_CHUNK)
+    ]
+    if not parts:
+        return pl.DataFrame(schema={"topic_id": pl.String, "word": pl.String, "count": pl.Int64})
+    return pl.concat(parts).group_by("topic_id", "word").agg(pl.col("count").sum())
 
 
 @dg.asset_check(

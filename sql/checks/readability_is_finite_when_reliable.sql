@@ -1,5 +1,6 @@
 -- readability_is_finite_when_reliable: reliable sections and reports where any formula is
--- NULL, NaN or infinite (the columns are METRIC_COLUMNS of pipelines/text/readability/).
+-- NULL, NaN or infinite (the columns are METRIC_COLUMNS of pipelines/text/readability/), among
+-- the checked reports (`selected_keys`: the run's report ids, or all).
 WITH scored AS (
     SELECT 'section' AS level, section_id AS id, * FROM corpus.section_readability
     UNION ALL BY NAME
@@ -7,7 +8,7 @@ WITH scored AS (
 )
 SELECT level, id
 FROM scored
-WHERE reliable AND NOT coalesce(
+WHERE report_id IN (SELECT key FROM selected_keys) AND reliable AND NOT coalesce(
     isfinite(flesch_reading_ease)
     AND isfinite(flesch_kincaid_grade)
     AND isfinite(gunning_fog)
