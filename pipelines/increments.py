@@ -20,8 +20,11 @@ import polars as pl
 FULL_REFRESH_TAG = "reportscope/full_refresh"
 # Above this share of new reports, a table is recomputed rather than folded into.
 INCREMENTAL_MAX_SHARE = 0.2
-# The columns of every index: the reports a table holds, and what it was built with.
-INDEX_SCHEMA = {"report_id": pl.String, "content_sha256": pl.String, "parameters": pl.String}
+# The columns of every index: the reports a table holds, and what it was built with. The key
+# is not `report_id`, so deleting a report's rows (report_inventory) leaves its index row for
+# the next plan to notice.
+INDEX_KEY = "indexed_report_id"
+INDEX_SCHEMA = {INDEX_KEY: pl.String, "content_sha256": pl.String, "parameters": pl.String}
 
 
 @dataclass(frozen=True)
@@ -45,10 +48,15 @@ def wants_full_refresh(tags: dict[str, str]) -> bool:
 def table_index(reports: pl.DataFrame, parameters: str) -> pl.DataFrame:
     """The index rows of a table built from `reports` (report_id, content_sha256)."""
     return reports.select(
-        pl.col("report_id").cast(pl.String),
+        pl.col("report_id").cast(pl.String).alias(INDEX_KEY),
         pl.col("content_sha256").cast(pl.String),
         pl.lit(parameters, pl.String).alias("parameters"),
-    ).sort("report_id")
+    ).sort(INDEX_KEY)
+
+
+def index_rows_of(index: pl.DataFrame, report_ids: list[str]) -> pl.DataFrame:
+    """The index rows of some reports (an increment's new rows)."""
+    return index.filter(pl.col(INDEX_KEY).is_in(report_ids))
 
 
 def plan_increment(
@@ -69,7 +77,7 @@ def plan_increment(
         return IncrementPlan(True, "no previous state", [])
     if index.height and set(index["parameters"].unique().to_list()) != {parameters}:
         return IncrementPlan(True, "parameters changed", [])
-    kept = index.select("report_id", "content_sha256")
+    kept = index.select(pl.col(INDEX_KEY).alias("report_id"), "content_sha256")
     gone = kept.join(current, on=["report_id", "content_sha256"], how="anti")
     if gone.height:
         return IncrementPlan(True, f"{gone.height} report(s) deleted or changed", [])

@@ -13,7 +13,7 @@ from pipelines.asset_specs import (
 )
 from pipelines.corpus_reads import read_reports, read_section_texts, report_texts
 from pipelines.increment_state import current_reports, plan_for
-from pipelines.increments import table_index
+from pipelines.increments import INDEX_KEY, index_rows_of, table_index
 from pipelines.report_files import report_id
 from pipelines.resources import WarehouseResource
 from pipelines.settings import Settings
@@ -378,7 +378,7 @@ def repeated_phrases(context: dg.AssetExecutionContext, warehouse: WarehouseReso
         tables = {}
         upserts = {
             PHRASE_CANDIDATES: (changed, ["phrase"]),
-            PHRASES_INDEX: (index.filter(pl.col("report_id").is_in(plan.added)), ["report_id"]),
+            PHRASES_INDEX: (index_rows_of(index, plan.added), [INDEX_KEY]),
         }
     store.replace_tables({"repeated_phrases": phrases, **tables}, upserts)
     yield dg.MaterializeResult(

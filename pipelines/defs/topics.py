@@ -15,7 +15,7 @@ from pipelines.corpus_reads import (
     read_sections,
 )
 from pipelines.increment_state import current_reports, plan_for
-from pipelines.increments import table_index
+from pipelines.increments import INDEX_KEY, index_rows_of, table_index
 from pipelines.report_files import report_id
 from pipelines.resources import Taxonomy, WarehouseResource
 from pipelines.text.topics.assign import assign_topics, unmatched_sections
@@ -110,10 +110,8 @@ def topic_catalog(
     )  # fmt: skip
     if not plan.full:
         kept = store.read(f"SELECT count(*) AS n FROM {SCHEMA}.discovered_topics")["n"][0]
-        store.replace_tables(
-            {}, {CATALOG_INDEX: (current.filter(pl.col("report_id").is_in(plan.added))
-                 .pipe(table_index, parameters), ["report_id"])},
-        )  # fmt: skip
+        added = index_rows_of(table_index(current, parameters), plan.added)
+        store.replace_tables({}, {CATALOG_INDEX: (added, [INDEX_KEY])})
         yield dg.MaterializeResult(
             asset_key="discovered_topics",
             metadata={"dagster/row_count": int(kept), "mode": f"kept ({plan.describe()})"},
@@ -231,7 +229,7 @@ def topic_tables(
         tables = {}
         upserts = {
             WORD_COUNTS: (changed, ["topic_id", "word"]),
-            TABLES_INDEX: (index.filter(pl.col("report_id").is_in(plan.added)), ["report_id"]),
+            TABLES_INDEX: (index_rows_of(index, plan.added), [INDEX_KEY]),
         }
     results = {
         "topic_frequency": topic_frequency(assignments, sections, reports, labels),

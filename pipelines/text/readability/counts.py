@@ -27,10 +27,12 @@ from __future__ import annotations
 import functools
 import re
 import sys
+import unicodedata
 
 import polars as pl
 from textstat.backend.utils import get_lang_easy_words, get_pyphen
 
+from pipelines.text.derived_cache import derived
 from pipelines.text.readability.dictionary import cmu_syllables
 
 LANG = "en_US"
@@ -39,20 +41,32 @@ LINSEAR_WORDS = 100
 # --------------------------------------------------------------------------- regexes
 
 
+# What Python's character classes hold depends on its version and Unicode database.
+_UNICODE_SOURCE = f"{sys.version}|{unicodedata.unidata_version}"
+
+
 @functools.cache
 def _python_class(pattern: str) -> str:
     """Rust-regex class body with exactly the code points Python's ``re`` matches by `pattern`."""
-    every_code_point = "".join(map(chr, range(sys.maxunicode + 1)))
-    ranges = [(m.start(), m.end() - 1) for m in re.finditer(pattern + "+", every_code_point)]
-    return "".join(
-        f"\\x{{{lo:X}}}" if lo == hi else f"\\x{{{lo:X}}}-\\x{{{hi:X}}}" for lo, hi in ranges
-    )
+
+    def compute() -> str:
+        every_code_point = "".join(map(chr, range(sys.maxunicode + 1)))
+        ranges = [(m.start(), m.end() - 1) for m in re.finditer(pattern + "+", every_code_point)]
+        return "".join(
+            f"\\x{{{lo:X}}}" if lo == hi else f"\\x{{{lo:X}}}-\\x{{{hi:X}}}" for lo, hi in ranges
+        )
+
+    return str(derived("python_class", f"{_UNICODE_SOURCE}|{pattern}", compute))
 
 
 @functools.cache
 def _whitespace() -> list[str]:
     """Every character that str.split() and ``re``'s ``\\s`` treat as whitespace."""
-    return [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+
+    def compute() -> list[str]:
+        return [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+
+    return list(derived("whitespace", _UNICODE_SOURCE, compute))
 
 
 @functools.cache

