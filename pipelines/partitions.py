@@ -18,14 +18,15 @@ CORPUS_JOB = "refresh_corpus"
 # what the daily schedule runs.
 FULL_JOB = "refresh_full"
 
-# Per-report assets: a report has landed when each has materialized its partition. The
-# inventory (and through it every corpus-wide asset) follows them all.
-PER_REPORT_ASSETS = [
-    "reports",
-    "sections",
-    "section_topics",
+# Per-report (partitioned) assets: a report has landed when each has materialized its
+# partition. Their metrics (REPORT_METRIC_ASSETS) are computed in one unpartitioned step for
+# every report that lacks them, so a bulk load writes one event per report and asset here,
+# not per metric table.
+PER_REPORT_ASSETS = ["reports", "sections"]
+REPORT_METRIC_ASSETS = [
     "section_readability",
     "report_readability",
     "report_repetition",
     "section_fingerprints",
+    "section_topics",
 ]

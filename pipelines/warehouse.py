@@ -248,14 +248,35 @@ class Warehouse:
         """Delete the rows of `keys` and insert `frame` in one transaction; returns rows inserted."""
         return self.replace_many([(table, frame, key_column, keys)])
 
-    def replace_many(self, writes: Sequence[tuple[str, pl.DataFrame, str, Sequence[str]]]) -> int:
-        """Several `replace_rows` in ONE transaction: all land or none (crash-safe)."""
+    def replace_many(
+        self,
+        writes: Sequence[tuple[str, pl.DataFrame, str, Sequence[str]]],
+        upserts: Mapping[str, tuple[pl.DataFrame, Sequence[str]]] | None = None,
+    ) -> int:
+        """Several `replace_rows` (and `upserts`, as in replace_tables) in ONE transaction."""
         with self.connect() as connection, _transaction(connection):
             for table, frame, key_column, keys in writes:
                 self._ensure_table(connection, table, frame)
                 self._delete_keys(connection, table, key_column, keys)
                 self._insert(connection, table, frame)
+            self._upsert(connection, upserts or {})
         return sum(frame.height for _, frame, _, _ in writes)
+
+    def _upsert(
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        upserts: Mapping[str, tuple[pl.DataFrame, Sequence[str]]],
+    ) -> None:
+        """Replace the rows whose key columns match a row of each frame by the frame's rows."""
+        for table, (frame, key) in upserts.items():
+            self._ensure_table(connection, table, frame)
+            connection.register("incoming_frame", frame)
+            matches = " AND ".join(f'"{table}"."{c}" = incoming_frame."{c}"' for c in key)
+            connection.execute(
+                f'DELETE FROM {SCHEMA}."{table}" USING incoming_frame WHERE {matches}'
+            )
+            connection.unregister("incoming_frame")
+            self._insert(connection, table, frame)
 
     def replace_streamed(
         self,
@@ -300,15 +321,7 @@ class Warehouse:
                     f'CREATE OR REPLACE TABLE {SCHEMA}."{table}" AS SELECT * FROM incoming_frame'
                 )
                 connection.unregister("incoming_frame")
-            for table, (frame, key) in upserts.items():
-                self._ensure_table(connection, table, frame)
-                connection.register("incoming_frame", frame)
-                matches = " AND ".join(f'"{table}"."{c}" = incoming_frame."{c}"' for c in key)
-                connection.execute(
-                    f'DELETE FROM {SCHEMA}."{table}" USING incoming_frame WHERE {matches}'
-                )
-                connection.unregister("incoming_frame")
-                self._insert(connection, table, frame)
+            self._upsert(connection, upserts)
         written = sum(frame.height for frame in tables.values())
         return written + sum(frame.height for frame, _ in upserts.values())
 

@@ -9,16 +9,12 @@ from pipelines.asset_specs import (
     INCREMENTAL_CHECK,
     corpus_asset,
     incremental_corpus_asset,
-    report_asset,
 )
-from pipelines.corpus_reads import read_reports, read_section_texts, report_texts
+from pipelines.corpus_reads import read_reports, read_section_texts
 from pipelines.increment_state import current_reports, plan_for
 from pipelines.increments import INDEX_KEY, index_rows_of, table_index
-from pipelines.report_files import report_id
+from pipelines.lsh import MINHASH_CONFIG
 from pipelines.resources import WarehouseResource
-from pipelines.settings import Settings
-from pipelines.text.redundancy.chunks import report_chunks
-from pipelines.text.redundancy.fingerprints import fingerprint_sections
 from pipelines.text.redundancy.incremental import (
     INCREMENTAL_MAX_SHARE,
     near_duplicate_index,
@@ -26,7 +22,6 @@ from pipelines.text.redundancy.incremental import (
     novelty_changes,
     novelty_index,
 )
-from pipelines.text.redundancy.minhash import MinhashConfig
 from pipelines.text.redundancy.near_duplicates import candidate_pairs, verify_pairs
 from pipelines.text.redundancy.novelty import report_novelty as novelty_of_reports
 from pipelines.text.redundancy.phrases import (
@@ -36,13 +31,9 @@ from pipelines.text.redundancy.phrases import (
     frequent_phrases,
     rank_phrases,
 )
-from pipelines.text.redundancy.repetition import repetition
 from pipelines.text.redundancy.tfidf import report_similarity as similarity_of_reports
 from pipelines.warehouse import SCHEMA, SELECTED_KEYS, Warehouse
 
-# The MinHash LSH family of the stored fingerprints (shingles, permutations, seed), with the
-# Jaccard of word 5-shingles from which two sections are near-duplicates (settings.py).
-MINHASH_CONFIG = MinhashConfig(threshold=Settings.from_env().near_duplicate_threshold)
 REPETITION_FRACTIONS_IN_UNIT_RANGE = "repetition_fractions_in_unit_range"
 NEAR_DUPLICATE_PAIRS_ARE_VERIFIED = "near_duplicate_pairs_are_verified"
 # near_duplicate_sections' bookkeeping: a fingerprint of each report's band keys when last
@@ -56,76 +47,8 @@ PHRASES_INDEX = "repeated_phrases_index"
 PHRASE_CANDIDATES = "phrase_candidates"
 PHRASE_PARAMETERS = "n=3..8;min_reports=0.5%;top=100;v1"
 
-# Reports whose sections a per-report step holds in memory at once.
+# Reports whose sections the incremental-equals-full check holds in memory at once.
 REPORTS_PER_CHUNK = 1000
-
-
-@report_asset(
-    group="redundancy",
-    deps=["sections"],
-    description="How much each report (and section) repeats itself: Gopher repetition "
-    "fractions (Rae et al. 2021, Table A1) and the zlib compression ratio, as continuous values.",
-)
-def report_repetition(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource
-) -> dg.MaterializeResult:
-    """Gopher measures on each report's and each section's plain text."""
-    store = warehouse.get()
-    ids = [report_id(name) for name in context.partition_keys]
-    sections = read_section_texts(store, ids)
-    per_report = repetition(report_texts(sections), ["report_id"])
-    per_section = repetition(sections, ["report_id", "section_id"])
-    store.replace_many(
-        [
-            ("report_repetition", per_report, "report_id", ids),
-            ("section_repetition", per_section, "report_id", ids),
-        ]
-    )
-    return dg.MaterializeResult(
-        metadata={
-            "dagster/row_count": per_report.height,
-            "preview": markdown_preview(
-                per_report.select(
-                    "report_id", "dup_line_frac", "dup_5gram_char_frac", "compression_ratio"
-                )
-            ),
-        }
-    )
-
-
-@report_asset(
-    group="redundancy",
-    deps=["sections"],
-    kinds=frozenset({"numpy", "duckdb"}),
-    description="The stored index new reports are compared against: each section's word "
-    "5-shingles (stable hashes), MinHash signature and LSH band keys.",
-)
-def section_fingerprints(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource
-) -> dg.MaterializeResult:
-    """Shingle, MinHash and band the run's sections, a chunk of reports at a time."""
-    store = warehouse.get()
-    ids = [report_id(name) for name in context.partition_keys]
-    sections = read_section_texts(store, ids)
-    bands, rows = MINHASH_CONFIG.banding
-
-    def fingerprints(chunk: pl.DataFrame) -> dict[str, pl.DataFrame]:
-        shingles, band_keys = fingerprint_sections(chunk, MINHASH_CONFIG)
-        return {"section_shingles": shingles, "section_band_keys": band_keys}
-
-    written = store.replace_streamed(
-        {"section_shingles": "report_id", "section_band_keys": "report_id"},
-        ids,
-        (fingerprints(chunk) for chunk in report_chunks(sections, REPORTS_PER_CHUNK)),
-    )
-    return dg.MaterializeResult(
-        metadata={
-            "dagster/row_count": written["section_shingles"],
-            "sections": written["section_band_keys"] // bands,
-            "bands_x_rows": f"{bands} x {rows}",
-            "threshold": MINHASH_CONFIG.threshold,
-        }
-    )
 
 
 @corpus_asset(

@@ -7,7 +7,7 @@ import dagster as dg
 from pipelines.asset_checks import offending_rows_check
 from pipelines.asset_metadata import markdown_list, markdown_preview
 from pipelines.asset_specs import corpus_asset, report_multi_asset, report_spec
-from pipelines.partitions import PER_REPORT_ASSETS, reports_partitions
+from pipelines.partitions import PER_REPORT_ASSETS, REPORT_METRIC_ASSETS, reports_partitions
 from pipelines.report_files import report_id
 from pipelines.reports_folder import ingest_reports, keep_first_seen
 from pipelines.resources import ReportsFolder, WarehouseResource
@@ -96,7 +96,7 @@ def ingest(
 
 @corpus_asset(
     group="ingest",
-    deps=PER_REPORT_ASSETS,
+    deps=[*PER_REPORT_ASSETS, *REPORT_METRIC_ASSETS],
     kinds=frozenset({"duckdb"}),
     description="The reports currently in the folder (one per partition); every row of a "
     "report whose file is gone is deleted from every table.",

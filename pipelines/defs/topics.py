@@ -7,7 +7,7 @@ import dagster as dg
 import polars as pl
 
 from pipelines.asset_metadata import markdown_preview
-from pipelines.asset_specs import corpus_multi_asset, corpus_spec, report_asset
+from pipelines.asset_specs import corpus_multi_asset, corpus_spec
 from pipelines.corpus_reads import (
     all_assignments,
     read_reports,
@@ -16,9 +16,8 @@ from pipelines.corpus_reads import (
 )
 from pipelines.increment_state import current_reports, plan_for
 from pipelines.increments import INDEX_KEY, index_rows_of, table_index
-from pipelines.report_files import report_id
 from pipelines.resources import Taxonomy, WarehouseResource
-from pipelines.text.topics.assign import assign_topics, unmatched_sections
+from pipelines.text.topics.assign import unmatched_sections
 from pipelines.text.topics.discover import content_words, default_stopwords, discover_topics
 from pipelines.text.topics.tables import (
     report_topics,
@@ -41,33 +40,6 @@ MIN_TERM_LENGTH = 3  # topic_terms' default
 REPORTS_PER_CHUNK = 1000
 # Below this share of (non-preamble) sections with a taxonomy topic, the check warns.
 MIN_TAXONOMY_COVERAGE = 0.8
-
-
-@report_asset(
-    group="topics",
-    deps=["sections"],
-    description="Taxonomy topics of every section (pipelines/topics.toml): score, whether "
-    "primary, and the matched terms as evidence; the heading weighs more than the body.",
-)
-def section_topics(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, taxonomy: Taxonomy
-) -> dg.MaterializeResult:
-    """Match the run's sections against the taxonomy and land corpus.section_topics."""
-    store = warehouse.get()
-    ids = [report_id(name) for name in context.partition_keys]
-    terms = taxonomy.load()
-    assigned = assign_topics(read_sections(store, ids), terms)
-    store.replace_rows("section_topics", assigned, "report_id", ids)
-    return dg.MaterializeResult(
-        metadata={
-            "dagster/row_count": assigned.height,
-            "taxonomy_version": int(terms["taxonomy_version"][0]),
-            "taxonomy_file": dg.MetadataValue.path(taxonomy.path),
-            "preview": markdown_preview(
-                assigned.filter(pl.col("is_primary")).select("section_id", "topic_id", "score")
-            ),
-        }
-    )
 
 
 @corpus_multi_asset(

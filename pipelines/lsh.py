@@ -1,0 +1,8 @@
+"""The MinHash LSH family of the stored fingerprints, shared by the assets that make and read them."""
+
+from pipelines.settings import Settings
+from pipelines.text.redundancy.minhash import MinhashConfig
+
+# Word shingles, permutations and seed of the stored signatures, with the Jaccard of word
+# 5-shingles from which two sections are near-duplicates (NEAR_DUPLICATE_THRESHOLD).
+MINHASH_CONFIG = MinhashConfig(threshold=Settings.from_env().near_duplicate_threshold)
