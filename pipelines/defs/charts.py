@@ -34,8 +34,9 @@ _TABLE_QUERIES = {
     "topic_frequency": "SELECT * FROM {s}.topic_frequency",
     "report_topics": "SELECT * FROM {s}.report_topics",
     "topic_trend": "SELECT * FROM {s}.topic_trend",
-    "section_readability": "SELECT * FROM {s}.section_readability",
-    "report_readability": "SELECT * FROM {s}.report_readability",
+    # The readability charts read these columns only (the table has thirty).
+    "section_readability": "SELECT report_id, section_id, n_words, reliable, "
+    "flesch_reading_ease, flesch_kincaid_grade FROM {s}.section_readability",
     "report_similarity": "SELECT * FROM {s}.report_similarity",
     "report_novelty": "SELECT * FROM {s}.report_novelty",
     "repeated_phrases": "SELECT * FROM {s}.repeated_phrases",

@@ -47,6 +47,26 @@ PHRASES_INDEX = "repeated_phrases_index"
 PHRASE_CANDIDATES = "phrase_candidates"
 PHRASE_PARAMETERS = "n=3..8;min_reports=0.5%;top=100;v1"
 
+# The (report, shingle) pairs that decide the novelty of the changed reports (selected_keys):
+# all of theirs, plus, per shingle they hold, only the EARLIEST other report holding it (a
+# shingle is seen when any earlier report holds it, and then the earliest one does), so the
+# rows read stay a few per shingle however many reports repeat it.
+NOVELTY_HOLDERS_SQL = f"""
+WITH arrival AS (
+    SELECT report_id, row_number() OVER (ORDER BY report_date, file_name) AS arrival_rank
+    FROM {SCHEMA}.reports
+), changed AS (
+    SELECT DISTINCT report_id, shingle FROM {SCHEMA}.section_shingles
+    WHERE report_id IN {SELECTED_KEYS}
+)
+SELECT report_id, shingle FROM changed
+UNION
+SELECT arg_min(s.report_id, a.arrival_rank) AS report_id, s.shingle
+FROM {SCHEMA}.section_shingles s JOIN arrival a USING (report_id)
+WHERE s.shingle IN (SELECT shingle FROM changed) AND s.report_id NOT IN {SELECTED_KEYS}
+GROUP BY s.shingle
+"""
+
 # Reports whose sections the incremental-equals-full check holds in memory at once.
 REPORTS_PER_CHUNK = 1000
 
@@ -198,12 +218,7 @@ def report_novelty(warehouse: WarehouseResource) -> dg.MaterializeResult:
         )
     else:
         fresh = novelty_of_reports(
-            store.read(
-                f"SELECT DISTINCT report_id, shingle FROM {SCHEMA}.section_shingles WHERE shingle "
-                f"IN (SELECT shingle FROM {SCHEMA}.section_shingles WHERE report_id IN "
-                f"{SELECTED_KEYS})",
-                keys=changed,
-            ),
+            store.read(NOVELTY_HOLDERS_SQL, keys=changed),
             arrival,
             near_duplicates=store.read(
                 f"SELECT section_id_a, section_id_b FROM {SCHEMA}.near_duplicate_sections "
