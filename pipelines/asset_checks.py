@@ -5,7 +5,8 @@ the rows of those reports only, so a new report's checks cost the same at any co
 a run without a range (the daily refresh, a check launched alone) checks every report.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import dagster as dg
 from dagster._core.storage.tags import (
@@ -34,31 +35,58 @@ def run_report_ids(context: dg.AssetCheckExecutionContext) -> list[str] | None:
     return [report_id(name) for name in keys[keys.index(start) : keys.index(end) + 1]]
 
 
-def offending_rows_check(
-    *,
-    asset: str,
-    name: str,
-    description: str,
-    counted: str,
-    parameters: Mapping[str, object] | None = None,
+@dataclass(frozen=True)
+class OffendingRowsCheck:
+    """A check whose query `sql/checks/<name>.sql` finds the offending rows (none = passed)."""
+
+    asset: str
+    name: str
+    description: str
+    counted: str
+    parameters: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def key(self) -> dg.AssetCheckKey:
+        """The check's key: its asset and name."""
+        return dg.AssetCheckKey(dg.AssetKey(self.asset), self.name)
+
+
+def offending_rows_checks(
+    name: str, checks: Sequence[OffendingRowsCheck]
 ) -> dg.AssetChecksDefinition:
-    """A blocking check that passes when its query finds no row; the UI shows count and rows."""
+    """All the SQL checks in ONE step (a step costs more than most of these queries).
 
-    @dg.asset_check(asset=asset, name=name, description=description)
-    def check(
+    Each check is still its own check in the UI (on its asset); a run evaluates the selected
+    ones, over the run's reports (`run_report_ids`).
+    """
+    by_key = {check.key: check for check in checks}
+
+    @dg.multi_asset_check(
+        name=name,
+        specs=[
+            dg.AssetCheckSpec(check.name, asset=check.asset, description=check.description)
+            for check in checks
+        ],
+        can_subset=True,
+    )
+    def run_checks(
         context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-    ) -> dg.AssetCheckResult:
+    ) -> Iterator[dg.AssetCheckResult]:
+        store = warehouse.get()
         report_ids = run_report_ids(context)
-        rows = warehouse.get().read_check(name, parameters, report_ids)
-        return dg.AssetCheckResult(
-            passed=rows.height == 0,
-            metadata={
-                counted: rows.height,
-                "checked": "every report"
-                if report_ids is None
-                else f"{len(report_ids)} report(s) of this run",
-                "rows": markdown_preview(rows),
-            },
-        )
+        scope = "every report" if report_ids is None else f"{len(report_ids)} report(s) of this run"
+        for key in sorted(context.selected_asset_check_keys, key=str):
+            check = by_key[key]
+            rows = store.read_check(check.name, check.parameters, report_ids)
+            yield dg.AssetCheckResult(
+                asset_key=key.asset_key,
+                check_name=key.name,
+                passed=rows.height == 0,
+                metadata={
+                    check.counted: rows.height,
+                    "checked": scope,
+                    "rows": markdown_preview(rows),
+                },
+            )
 
-    return check
+    return run_checks

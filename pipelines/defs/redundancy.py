@@ -3,7 +3,6 @@
 import dagster as dg
 import polars as pl
 
-from pipelines.asset_checks import offending_rows_check
 from pipelines.asset_metadata import markdown_preview
 from pipelines.asset_specs import (
     INCREMENTAL_CHECK,
@@ -34,8 +33,6 @@ from pipelines.text.redundancy.phrases import (
 from pipelines.text.redundancy.tfidf import report_similarity as similarity_of_reports
 from pipelines.warehouse import SCHEMA, SELECTED_KEYS, Warehouse
 
-REPETITION_FRACTIONS_IN_UNIT_RANGE = "repetition_fractions_in_unit_range"
-NEAR_DUPLICATE_PAIRS_ARE_VERIFIED = "near_duplicate_pairs_are_verified"
 # near_duplicate_sections' bookkeeping: a fingerprint of each report's band keys when last
 # compared (the column is not `report_id`, so deleting a report leaves its row to be noticed).
 NEAR_DUPLICATE_INDEX = "near_duplicate_index"
@@ -370,20 +367,3 @@ def _phrases_equal_full(
             "rows": markdown_preview(differ),
         },
     )
-
-
-repetition_fractions_in_unit_range = offending_rows_check(
-    asset="report_repetition",
-    name=REPETITION_FRACTIONS_IN_UNIT_RANGE,
-    description="Every Gopher repetition fraction lies within [0, 1].",
-    counted="rows_outside",
-)
-
-
-near_duplicate_pairs_are_verified = offending_rows_check(
-    asset="near_duplicate_sections",
-    name=NEAR_DUPLICATE_PAIRS_ARE_VERIFIED,
-    description="Every stored pair's Jaccard, recomputed in SQL from the stored shingles, "
-    "equals the stored value and reaches the threshold; fractions lie within [0, 1].",
-    counted="unverified_pairs",
-)

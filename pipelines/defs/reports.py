@@ -4,18 +4,13 @@ from collections.abc import Iterator
 
 import dagster as dg
 
-from pipelines.asset_checks import offending_rows_check
 from pipelines.asset_metadata import markdown_list, markdown_preview
 from pipelines.asset_specs import corpus_asset, report_multi_asset, report_spec
 from pipelines.partitions import PER_REPORT_ASSETS, REPORT_METRIC_ASSETS, reports_partitions
 from pipelines.report_files import report_id
 from pipelines.reports_folder import ingest_reports, keep_first_seen
 from pipelines.resources import ReportsFolder, WarehouseResource
-from pipelines.text.tokens import WORD_PATTERN
 from pipelines.warehouse import SCHEMA
-
-SECTIONS_COVER_EVERY_WORD = "sections_cover_every_word"
-EVERY_REPORT_HAS_SECTIONS = "every_report_has_sections"
 
 
 @report_multi_asset(
@@ -118,21 +113,3 @@ def report_inventory(
             "removed_files": markdown_list(gone),
         }
     )
-
-
-sections_cover_every_word = offending_rows_check(
-    asset="sections",
-    name=SECTIONS_COVER_EVERY_WORD,
-    description="The words of each report's sections add up to the report's words: "
-    "nothing lost, nothing counted twice.",
-    counted="reports_with_mismatch",
-    parameters={"word_pattern": WORD_PATTERN},
-)
-
-
-every_report_has_sections = offending_rows_check(
-    asset="sections",
-    name=EVERY_REPORT_HAS_SECTIONS,
-    description="Every landed report has at least one section.",
-    counted="reports_without_sections",
-)
