@@ -205,23 +205,34 @@ def topic_tables(
         }
     results = {
         "topic_frequency": topic_frequency(assignments, sections, reports, labels),
-        "report_topics": report_topics(assignments, sections),
         "topic_trend": topic_trend(assignments, sections, reports),
         "topic_terms": topic_terms(counts),
     }
-    store.replace_tables({**results, **tables}, upserts)
+    if plan.full or not store.table_exists("report_topics"):
+        results["report_topics"] = report_topics(assignments, sections)
+        store.replace_tables({**results, **tables}, upserts)
+    else:  # a report's rows depend on its own sections only: write the new reports' rows
+        new_rows = report_topics(
+            assignments.filter(pl.col("report_id").is_in(plan.added)),
+            sections.filter(pl.col("report_id").is_in(plan.added)),
+        )
+        store.replace_tables(
+            {**results, **tables}, {**upserts, "report_topics": (new_rows, ["report_id"])}
+        )
+        results["report_topics"] = new_rows
     previews = {
         "topic_frequency": ["label", "n_reports", "n_sections", "share_of_words"],
         "report_topics": ["report_id", "topic_id", "share_of_words"],
         "topic_trend": ["topic_id", "report_date", "share_of_words"],
         "topic_terms": ["topic_id", "term", "z_score"],
     }
+    counts_of = store.row_counts()
     for name, frame in results.items():
         yield dg.MaterializeResult(
             asset_key=name,
             metadata={
                 "mode": plan.describe(),
-                "dagster/row_count": frame.height,
+                "dagster/row_count": counts_of.get(name, frame.height),
                 "preview": markdown_preview(frame.select(previews[name])),
             },
         )
