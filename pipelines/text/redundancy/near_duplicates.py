@@ -8,6 +8,7 @@ import polars as pl
 from pipelines.text.redundancy.codes import dense_codes
 from pipelines.text.redundancy.minhash import (
     LSH_WEIGHTS,
+    MinHashScheme,
     choose_bands,
     lsh_band_keys,
     minhash_signatures,
@@ -135,14 +136,16 @@ def near_duplicate_pairs(
     num_perm: int = 128,
     seed: int = 1,
     weights: tuple[float, float] = LSH_WEIGHTS,
+    scheme: MinHashScheme = "oph",
 ) -> pl.DataFrame:
     """Signatures -> band keys -> cross-report candidates -> verified pairs (jaccard >= threshold).
 
     `weights` = (false positive, false negative) weights of `choose_bands`; the default
     `LSH_WEIGHTS` favours recall, since false positives only cost an exact verification.
+    `scheme`: the MinHash family (`minhash_signatures`).
     """
     bands, rows = choose_bands(threshold, num_perm, *weights)
-    section_ids, signatures = minhash_signatures(shingles, num_perm, seed)
+    section_ids, signatures = minhash_signatures(shingles, num_perm, seed, scheme)
     keys = lsh_band_keys(section_ids, signatures, bands, rows)
     candidates = candidate_pairs(keys, shingles.select("section_id", "report_id").unique())
     return verify_pairs(candidates, shingles, threshold)
