@@ -162,12 +162,10 @@ def lsh_band_keys(
     if bands * rows > signatures.shape[1]:
         raise ValueError("bands * rows exceeds the signature length")
     n = signatures.shape[0]
-    keys = np.empty((n, bands), dtype=np.uint64)
-    for band in range(bands):
-        h = np.full(n, _BAND_SEED, dtype=np.uint64)
-        for col in range(band * rows, (band + 1) * rows):
-            h = mix64(h ^ signatures[:, col].astype(np.uint64))
-        keys[:, band] = h
+    banded = signatures[:, : bands * rows].reshape(n, bands, rows)
+    keys = np.full((n, bands), _BAND_SEED, dtype=np.uint64)
+    for row in range(rows):  # all bands at once: key = mix64(key ^ value), value by value
+        keys = mix64(keys ^ banded[:, :, row].astype(np.uint64))
     return pl.DataFrame(
         {
             "section_id": pl.Series(section_ids, dtype=pl.String).gather(
