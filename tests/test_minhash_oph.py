@@ -196,3 +196,31 @@ def test_oph_pipeline_pairs_copies_across_reports() -> None:
     keys = lsh_band_keys(ids, signatures, 32, 4)
     pairs = candidate_pairs(keys, frame.select("section_id", "report_id").unique())
     assert pairs.rows() == [("a", "b")]  # Jaccard 110 / 125 = 0.88; c shares nothing
+
+
+def test_candidate_pairs_equal_a_plain_python_bucket_join() -> None:
+    """Crowded buckets (a tiny key space): every cross-report pair sharing a (band, key)."""
+    rng = np.random.default_rng(8)
+    n = 3000
+    band_keys = pl.DataFrame(
+        {
+            "section_id": [f"s{i:03d}" for i in rng.integers(0, 400, n)],
+            "band": pl.Series(rng.integers(0, 4, n), dtype=pl.Int32),
+            "band_key": pl.Series(rng.integers(0, 300, n), dtype=pl.UInt64),
+        }
+    )
+    report = {f"s{i:03d}": f"r{i // 3}" for i in range(400)}
+    section_report = pl.DataFrame({"section_id": list(report), "report_id": list(report.values())})
+    buckets: dict[tuple[int, int], set[str]] = {}
+    for section, band, key in band_keys.iter_rows():
+        buckets.setdefault((band, key), set()).add(section)
+    expected = {
+        (a, b)
+        for members in buckets.values()
+        for a in members
+        for b in members
+        if a < b and report[a] != report[b]
+    }
+    got = candidate_pairs(band_keys, section_report)
+    assert set(got.iter_rows()) == expected and got.height == len(expected)
+    assert got.equals(got.sort("section_id_a", "section_id_b"))
