@@ -231,6 +231,22 @@ def test_benchmark_pairs_agree_with_datasketch() -> None:
         assert recall["recall"] >= 0.9
 
 
+def test_benchmark_against_rensa_times_both_and_finds_the_exact_pairs() -> None:
+    """compare_with_rensa and lsh_recall(rensa=True): both LSHs find the exact pairs >= 0.5."""
+    pytest.importorskip("rensa")
+    from pipelines.bench.minhash_bench import lsh_recall, synthetic_sections
+    from pipelines.bench.rensa_bench import compare_with_rensa
+
+    shingles = section_shingles(synthetic_sections(600, seed=4))
+    result = compare_with_rensa(shingles, repeats=1)
+    assert (result["bands"], result["rows"], result["rensa_rows"]) == (32, 4, 4)
+    assert result["ours_s"] > 0 and result["rensa_s"] > 0 and result["signatures_ours_s"] > 0
+    assert result["pairs_in_both"] > 0
+    recall = lsh_recall(shingles, sample_reports=None, rensa=True)
+    assert recall["pairs_exact"] > 0
+    assert recall["recall"] >= 0.9 and recall["recall_rensa"] >= 0.9
+
+
 # --- 4. Novelty -------------------------------------------------------------------------------
 
 

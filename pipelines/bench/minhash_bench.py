@@ -1,7 +1,7 @@
 """MinHash LSH benchmark: our vectorized implementation vs datasketch, and recall vs brute force.
 
-Run: `.venv/bin/python -m pipelines.bench.minhash_bench [n_sections]`. datasketch is a dev
-dependency, imported only inside `compare_with_datasketch`.
+Run: `.venv/bin/python -m pipelines.bench.minhash_bench [n_sections]`. datasketch and rensa are
+dev dependencies, imported only inside the comparisons (rensa's in `rensa_bench`).
 """
 
 from __future__ import annotations
@@ -197,8 +197,12 @@ def lsh_recall(
     sample_reports: int | None = 300,
     seed: int = 0,
     weights: tuple[float, float] = LSH_WEIGHTS,
+    rensa: bool = False,
 ) -> dict[str, Any]:
-    """Recall of our LSH-verified pairs against brute-force `exact_all_pairs` on sampled reports."""
+    """Recall of our LSH-verified pairs against brute-force `exact_all_pairs` on sampled reports.
+
+    With `rensa`, also the recall of rensa's LSH candidate pairs (`rensa_bench`) on the sample.
+    """
     reports = shingles.select("report_id").unique().sort("report_id")
     if sample_reports is not None and sample_reports < reports.height:
         reports = reports.sample(sample_reports, seed=seed)
@@ -224,6 +228,15 @@ def lsh_recall(
         "lsh_s": lsh_s,
         "exact_s": exact_s,
     }
+    if rensa:
+        from pipelines.bench.rensa_bench import rensa_candidates
+
+        bands, _ = choose_bands(config.threshold, config.num_perm, *weights)
+        theirs = rensa_candidates(*token_sets(sample), config, bands)
+        result["pairs_rensa_candidates"] = len(theirs)
+        result["recall_rensa"] = (
+            len(pair_set(exact) & theirs) / exact.height if exact.height else 1.0
+        )
     return result
 
 
