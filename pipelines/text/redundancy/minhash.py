@@ -105,28 +105,26 @@ def minhash_signatures(
         signatures = oph_signatures(hashes, offsets, num_perm, seed)
     else:
         signatures = _classical_signatures(hashes, offsets, num_perm, seed, scheme)
-    return section_ids, signatures
+    if not section_ids.is_sorted():  # reorder 128-slot rows, not millions of shingles
+        order = section_ids.arg_sort().to_numpy()
+        section_ids, signatures = section_ids.gather(order), signatures[order]
+    return section_ids.to_list(), signatures
 
 
-def section_runs(shingles: pl.DataFrame) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """(sorted section ids, their uint64 shingles section after section, n + 1 row offsets)."""
+def section_runs(shingles: pl.DataFrame) -> tuple[pl.Series, np.ndarray, np.ndarray]:
+    """(section ids, their uint64 shingles section after section, n + 1 row offsets).
+
+    Sections come in the order of their runs of rows; only when some section's rows are apart
+    are the rows sorted by section (then the ids come sorted).
+    """
     frame = shingles.select("section_id", "shingle")
     runs = frame.get_column("section_id").rle()
-    ids = runs.struct.field("value")
-    if ids.n_unique() < len(ids):  # some section's rows are apart: bring them together
+    if runs.struct.field("value").n_unique() < len(runs):
         frame = frame.sort("section_id")
         runs = frame.get_column("section_id").rle()
-        ids = runs.struct.field("value")
     lengths = runs.struct.field("len").to_numpy().astype(np.int64)
-    hashes = frame.get_column("shingle").to_numpy()
-    if not ids.is_sorted():  # move whole runs into section order (24k ids, not 3M rows)
-        order = ids.arg_sort().to_numpy()
-        old_starts = np.cumsum(lengths) - lengths
-        lengths = lengths[order]
-        new_starts = np.cumsum(lengths) - lengths
-        moved = np.repeat(old_starts[order] - new_starts, lengths) + np.arange(len(hashes))
-        ids, hashes = ids.gather(order), hashes[moved]
-    return ids.to_list(), hashes, np.concatenate([[0], np.cumsum(lengths)])
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    return runs.struct.field("value"), frame.get_column("shingle").to_numpy(), offsets
 
 
 def _classical_signatures(
