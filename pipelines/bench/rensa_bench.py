@@ -30,6 +30,7 @@ from pipelines.text.redundancy.minhash import (
     minhash_signatures,
     section_runs,
 )
+from pipelines.text.redundancy.oph import oph_signatures
 from pipelines.text.redundancy.shingles import section_shingles
 
 
@@ -56,6 +57,16 @@ def rensa_candidates(
     return found
 
 
+def _rensa_signatures(frame: pl.DataFrame, config: MinhashConfig) -> Any:
+    """rensa's R-MinHash digest matrix of a shingle frame (runs of sections -> row offsets)."""
+    from rensa import RMinHash
+
+    _, hashes, offsets = section_runs(frame)
+    return RMinHash.digest_matrix_from_flat_token_hashes(
+        hashes, offsets.astype(np.uint64), config.num_perm, config.seed
+    )
+
+
 def _best_of(repeats: int, run: Callable[[], Any]) -> tuple[float, Any]:
     """(fastest wall seconds of `repeats` calls, the last result)."""
     best, result = float("inf"), None
@@ -78,9 +89,10 @@ def compare_with_rensa(
     num_perm, *weights)` bands (rensa's rows per band = num_perm // bands); best of `repeats`.
     rensa gets each section's shingles as 8-byte tokens (its object API hashes them itself);
     building them and the section -> report map is not timed. Both drop same-report pairs.
-    Signatures alone are timed too: ours from the frame (`minhash_signatures`) against
-    rensa's `digest_matrix_from_flat_token_hashes` on our uint64 shingles with row offsets
-    prepared untimed. rensa runs on its default threads (RAYON_NUM_THREADS, else all cores).
+    Signatures alone are timed too, both from the shingle frame (ours `minhash_signatures`;
+    rensa `section_runs` + `digest_matrix_from_flat_token_hashes` on our uint64 shingles) and
+    as kernels on the same flat hashes + row offsets ("oph" `oph_signatures` vs rensa's).
+    rensa runs on its default threads (RAYON_NUM_THREADS, else all cores).
     """
     from rensa import RMinHash
 
@@ -98,12 +110,16 @@ def compare_with_rensa(
         repeats,
         lambda: minhash_signatures(frame, config.num_perm, config.seed, config.scheme),
     )
+    rensa_signatures_s, _ = _best_of(repeats, lambda: _rensa_signatures(frame, config))
     _, hashes, offsets = section_runs(frame)
-    offsets = offsets.astype(np.uint64)
-    rensa_signatures_s, _ = _best_of(
+    kernel_s, _ = _best_of(
+        repeats, lambda: oph_signatures(hashes, offsets, config.num_perm, config.seed)
+    )
+    flat_offsets = offsets.astype(np.uint64)
+    rensa_kernel_s, _ = _best_of(
         repeats,
         lambda: RMinHash.digest_matrix_from_flat_token_hashes(
-            hashes, offsets, config.num_perm, config.seed
+            hashes, flat_offsets, config.num_perm, config.seed
         ),
     )
     ours_set = pair_set(ours)
@@ -123,8 +139,11 @@ def compare_with_rensa(
         "signatures_ours_s": signatures_s,
         "signatures_rensa_s": rensa_signatures_s,
         "signature_speedup": rensa_signatures_s / signatures_s,
-        "shingles_per_s_ours": shingles.height / signatures_s,
-        "shingles_per_s_rensa": shingles.height / rensa_signatures_s,
+        "kernel_ours_s": kernel_s,
+        "kernel_rensa_s": rensa_kernel_s,
+        "kernel_speedup": rensa_kernel_s / kernel_s,
+        "kernel_shingles_per_s_ours": shingles.height / kernel_s,
+        "kernel_shingles_per_s_rensa": shingles.height / rensa_kernel_s,
         "pairs_ours": len(ours_set),
         "pairs_rensa": len(theirs),
         "pairs_in_both": len(ours_set & theirs),
