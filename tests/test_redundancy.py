@@ -213,7 +213,7 @@ def test_minhash_config_banding_is_the_pipeline_choice() -> None:
 
 
 def test_benchmark_pairs_agree_with_datasketch() -> None:
-    """compare_with_datasketch: same candidate pairs as datasketch on a small corpus."""
+    """compare_with_datasketch: with datasketch's own scheme, the same candidate pairs."""
     pytest.importorskip("datasketch")
     from pipelines.bench.minhash_bench import (
         compare_with_datasketch,
@@ -222,12 +222,29 @@ def test_benchmark_pairs_agree_with_datasketch() -> None:
     )
 
     shingles = section_shingles(synthetic_sections(400, seed=3))
-    config = MinhashConfig(threshold=0.5, num_perm=64)
+    config = MinhashConfig(threshold=0.5, num_perm=64, scheme="affine32")
     result = compare_with_datasketch(shingles, config)
     assert result["pairs_ours"] == result["pairs_datasketch"] == result["pairs_in_both"] > 0
-    recall = lsh_recall(shingles, config, sample_reports=None)
+    for scheme in ("affine32", "oph"):
+        recall = lsh_recall(shingles, MinhashConfig(num_perm=64, scheme=scheme), None)
+        assert recall["pairs_exact"] > 0
+        assert recall["recall"] >= 0.9
+
+
+def test_benchmark_against_rensa_times_both_and_finds_the_exact_pairs() -> None:
+    """compare_with_rensa and lsh_recall(rensa=True): both LSHs find the exact pairs >= 0.5."""
+    pytest.importorskip("rensa")
+    from pipelines.bench.minhash_bench import lsh_recall, synthetic_sections
+    from pipelines.bench.rensa_bench import compare_with_rensa
+
+    shingles = section_shingles(synthetic_sections(600, seed=4))
+    result = compare_with_rensa(shingles, repeats=1)
+    assert (result["bands"], result["rows"], result["rensa_rows"]) == (32, 4, 4)
+    assert result["ours_s"] > 0 and result["rensa_s"] > 0 and result["signatures_ours_s"] > 0
+    assert result["pairs_in_both"] > 0
+    recall = lsh_recall(shingles, sample_reports=None, rensa=True)
     assert recall["pairs_exact"] > 0
-    assert recall["recall"] >= 0.9
+    assert recall["recall"] >= 0.9 and recall["recall_rensa"] >= 0.9
 
 
 # --- 4. Novelty -------------------------------------------------------------------------------

@@ -8,8 +8,9 @@ temporary build under WAREHOUSE_DIR/bench/tmp, then, side by side:
   RSS per step come from the run's event log (STEP_START / STEP_SUCCESS);
 - incremental refresh: one more report, reconciled and run as the folder sensor runs it
   (`refresh_all` with the partition range tags of that one report);
-- readability (Polars fast path vs per-text textstat) and MinHash + LSH (ours vs datasketch,
-  and LSH recall against exact all-pairs Jaccard), on the generated corpus's sections.
+- readability (Polars fast path vs per-text textstat) and MinHash + LSH (ours vs datasketch
+  and vs rensa, and both LSHs' recall against exact all-pairs Jaccard), on the generated
+  corpus's sections.
 
 Prints a Markdown table and writes WAREHOUSE_DIR/bench/results.json. Other knobs:
 BENCH_SEED (0), BENCH_TEXTS (2000 readability texts), BENCH_MINHASH_SECTIONS (20000),
@@ -90,7 +91,10 @@ def main() -> int:
             _env_int("BENCH_MINHASH_SECTIONS", 20_000),
             _env_int("BENCH_RECALL_REPORTS", 500),
         )
-        print(f"bench: minhash {minhash['comparison']['speedup']:.1f}x datasketch")
+        print(
+            f"bench: minhash {minhash['comparison']['speedup']:.1f}x datasketch, "
+            f"{minhash['rensa']['speedup']:.2f}x rensa"
+        )
 
         results = collect_results(
             n_reports=n_reports,

@@ -1,7 +1,7 @@
 """What the benchmark reads back from the built warehouse: row counts and the quality checks.
 
 Planted near-duplicate recall, readability against textstat, and MinHash + LSH against
-datasketch, all on the generated corpus as the pipeline stored it.
+datasketch and rensa, all on the generated corpus as the pipeline stored it.
 """
 
 from __future__ import annotations
@@ -95,10 +95,11 @@ def compare_readability(warehouse: Path, n_texts: int, seed: int) -> dict[str, A
 
 
 def compare_minhash(warehouse: Path, max_sections: int, recall_reports: int) -> dict[str, Any]:
-    """Ours vs datasketch on the corpus's stored shingles; LSH recall on the first reports."""
+    """Ours vs datasketch and rensa on the stored shingles; LSH recall (both) on the first reports."""
     import duckdb
 
     from pipelines.bench.minhash_bench import compare_with_datasketch, lsh_recall
+    from pipelines.bench.rensa_bench import compare_with_rensa
 
     def shingles_of_first_reports(limit_sections: int | None, limit_reports: int | None):  # type: ignore[no-untyped-def]
         """Stored shingles of the first reports (by file name) up to a section or report limit."""
@@ -120,5 +121,8 @@ def compare_minhash(warehouse: Path, max_sections: int, recall_reports: int) -> 
 
     shingles = shingles_of_first_reports(max_sections, None)
     comparison = compare_with_datasketch(shingles)
-    recall = lsh_recall(shingles_of_first_reports(None, recall_reports), sample_reports=None)
-    return {"comparison": comparison, "recall": recall}
+    rensa = compare_with_rensa(shingles)
+    recall = lsh_recall(
+        shingles_of_first_reports(None, recall_reports), sample_reports=None, rensa=True
+    )
+    return {"comparison": comparison, "rensa": rensa, "recall": recall}

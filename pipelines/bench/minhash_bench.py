@@ -1,7 +1,7 @@
 """MinHash LSH benchmark: our vectorized implementation vs datasketch, and recall vs brute force.
 
-Run: `.venv/bin/python -m pipelines.bench.minhash_bench [n_sections]`. datasketch is a dev
-dependency, imported only inside `compare_with_datasketch`.
+Run: `.venv/bin/python -m pipelines.bench.minhash_bench [n_sections]`. datasketch and rensa are
+dev dependencies, imported only inside the comparisons (rensa's in `rensa_bench`).
 """
 
 from __future__ import annotations
@@ -103,18 +103,24 @@ def synthetic_sections(
     )
 
 
-def _ours(
+def ours_candidates(
     shingles: pl.DataFrame,
     section_report: pl.DataFrame,
-    num_perm: int,
+    config: MinhashConfig,
     bands: int,
     rows: int,
-    seed: int,
 ) -> pl.DataFrame:
-    """Our pipeline: signatures -> band keys -> cross-report candidate pairs."""
-    section_ids, signatures = minhash_signatures(shingles, num_perm, seed)
+    """Our pipeline: signatures (config's scheme) -> band keys -> cross-report candidate pairs."""
+    section_ids, signatures = minhash_signatures(
+        shingles, config.num_perm, config.seed, config.scheme
+    )
     keys = lsh_band_keys(section_ids, signatures, bands, rows)
     return candidate_pairs(keys, section_report)
+
+
+def pair_set(pairs: pl.DataFrame) -> set[tuple[str, str]]:
+    """(section_id_a, section_id_b) tuples of a pairs frame."""
+    return set(zip(pairs["section_id_a"].to_list(), pairs["section_id_b"].to_list(), strict=True))
 
 
 def compare_with_datasketch(
@@ -125,13 +131,14 @@ def compare_with_datasketch(
 ) -> dict[str, Any]:
     """Time ours (signatures + band keys + candidates) vs datasketch (bulk + LSH insert + query).
 
-    Same `config` num_perm, seed, scheme ("affine32") and (bands, rows) = `choose_bands(
-    config.threshold, config.num_perm, *weights)` on both sides (section -> report mapping
-    built before timing). datasketch is fed each section's shingles as 8-byte little-endian
-    uint64 bytes; `hashfunc="fold"` hashes them with our 32-bit fold, so both produce
-    IDENTICAL signatures and the candidate pairs must match exactly; `"sha1"` uses datasketch's
-    default sha1_hash32 (slower for datasketch, different signatures). Building the bytes lists
-    is not timed. Both sides drop same-report pairs and order pairs a < b.
+    Same `config` num_perm, seed and (bands, rows) = `choose_bands(config.threshold,
+    config.num_perm, *weights)` on both sides (section -> report mapping built before timing);
+    ours uses `config.scheme`, datasketch its "affine32". datasketch is fed each section's
+    shingles as 8-byte little-endian uint64 bytes; with `config.scheme == "affine32"`,
+    `hashfunc="fold"` hashes them with our 32-bit fold, so both produce IDENTICAL signatures
+    and the candidate pairs must match exactly; `"sha1"` uses datasketch's default
+    sha1_hash32 (slower for datasketch, different signatures). Building the bytes lists is
+    not timed. Both sides drop same-report pairs and order pairs a < b.
     """
     from datasketch import MinHash, MinHashLSH
 
@@ -139,19 +146,10 @@ def compare_with_datasketch(
     bands, rows = choose_bands(threshold, num_perm, *weights)
     section_report = shingles.select("section_id", "report_id").unique()
     start = time.perf_counter()
-    ours = _ours(shingles, section_report, num_perm, bands, rows, seed)
+    ours = ours_candidates(shingles, section_report, config, bands, rows)
     ours_s = time.perf_counter() - start
 
-    grouped = (
-        shingles.group_by("section_id", "report_id")
-        .agg(pl.col("shingle").unique())
-        .sort("section_id")
-    )
-    section_ids = grouped["section_id"].to_list()
-    report_of = dict(zip(section_ids, grouped["report_id"].to_list(), strict=True))
-    sets = [
-        [int(v).to_bytes(8, "little") for v in values] for values in grouped["shingle"].to_list()
-    ]
+    sets, section_ids, report_of = token_sets(shingles)
     kwargs: dict[str, Any] = {"num_perm": num_perm, "seed": seed, "scheme": "affine32"}
     if hashfunc == "fold":
         kwargs["hashfunc"] = _fold_bytes
@@ -169,12 +167,13 @@ def compare_with_datasketch(
                 found.add((key, other))
     datasketch_s = time.perf_counter() - start
 
-    ours_set = set(zip(ours["section_id_a"].to_list(), ours["section_id_b"].to_list(), strict=True))
+    ours_set = pair_set(ours)
     return {
         "n_sections": len(section_ids),
         "n_shingles": shingles.height,
         "bands": bands,
         "rows": rows,
+        "scheme": config.scheme,
         "hashfunc": hashfunc,
         "weights": weights,
         "ours_s": ours_s,
@@ -198,8 +197,12 @@ def lsh_recall(
     sample_reports: int | None = 300,
     seed: int = 0,
     weights: tuple[float, float] = LSH_WEIGHTS,
+    rensa: bool = False,
 ) -> dict[str, Any]:
-    """Recall of our LSH-verified pairs against brute-force `exact_all_pairs` on sampled reports."""
+    """Recall of our LSH-verified pairs against brute-force `exact_all_pairs` on sampled reports.
+
+    With `rensa`, also the recall of rensa's LSH candidate pairs (`rensa_bench`) on the sample.
+    """
     reports = shingles.select("report_id").unique().sort("report_id")
     if sample_reports is not None and sample_reports < reports.height:
         reports = reports.sample(sample_reports, seed=seed)
@@ -207,16 +210,17 @@ def lsh_recall(
     section_report = sample.select("section_id", "report_id").unique()
     start = time.perf_counter()
     found = near_duplicate_pairs(
-        sample, config.threshold, config.num_perm, config.seed, weights=weights
+        sample, config.threshold, config.num_perm, config.seed, weights, config.scheme
     )
     lsh_s = time.perf_counter() - start
     start = time.perf_counter()
     exact = exact_all_pairs(sample, section_report, config.threshold)
     exact_s = time.perf_counter() - start
     hits = exact.join(found, on=["section_id_a", "section_id_b"], how="semi").height
-    return {
+    result = {
         "n_reports": reports.height,
         "n_sections": section_report.height,
+        "scheme": config.scheme,
         "pairs_exact": exact.height,
         "pairs_found": found.height,
         "weights": weights,
@@ -224,6 +228,31 @@ def lsh_recall(
         "lsh_s": lsh_s,
         "exact_s": exact_s,
     }
+    if rensa:
+        from pipelines.bench.rensa_bench import rensa_candidates
+
+        bands, _ = choose_bands(config.threshold, config.num_perm, *weights)
+        theirs = rensa_candidates(*token_sets(sample), config, bands)
+        result["pairs_rensa_candidates"] = len(theirs)
+        result["recall_rensa"] = (
+            len(pair_set(exact) & theirs) / exact.height if exact.height else 1.0
+        )
+    return result
+
+
+def token_sets(shingles: pl.DataFrame) -> tuple[list[list[bytes]], list[str], dict[str, str]]:
+    """(each section's shingles as 8-byte little-endian tokens, section ids, section -> report)."""
+    grouped = (
+        shingles.group_by("section_id", "report_id")
+        .agg(pl.col("shingle").unique())
+        .sort("section_id")
+    )
+    section_ids = grouped["section_id"].to_list()
+    report_of = dict(zip(section_ids, grouped["report_id"].to_list(), strict=True))
+    tokens = [
+        [int(v).to_bytes(8, "little") for v in values] for values in grouped["shingle"].to_list()
+    ]
+    return tokens, section_ids, report_of
 
 
 def main(n_sections: int = 20_000) -> None:

@@ -18,7 +18,9 @@ def fingerprint_sections(
     """
     bands, rows = config.banding
     shingles = section_shingles(sections, k=config.shingle_words)
-    section_ids, signatures = minhash_signatures(shingles, config.num_perm, config.seed)
+    section_ids, signatures = minhash_signatures(
+        shingles, config.num_perm, config.seed, config.scheme
+    )
     band_keys = lsh_band_keys(section_ids, signatures, bands, rows).join(
         sections.select("section_id", "report_id"), on="section_id"
     )

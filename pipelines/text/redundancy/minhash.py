@@ -1,7 +1,11 @@
-"""MinHash signatures and banded LSH keys (vectorized, bit-compatible with datasketch 2.x).
+"""MinHash signatures and banded LSH keys, vectorized; `MinhashConfig` carries the family.
 
-Schemes "affine32" (datasketch >= 2.0) and "legacy"; `MinhashConfig` carries the family's
-parameters (shingle length, permutations, seed, threshold -> bands x rows) to every step.
+Schemes (the hash family of the signatures): "oph" (default), one-permutation MinHash with
+shift densification (`oph.py`: ONE multiply-shift hash per shingle, its top bits choosing the
+slot); "affine32" (datasketch >= 2.0) and "legacy" (datasketch < 2.0), classical MinHash with
+one universal hash per slot, bit-compatible with datasketch. In every scheme two sections'
+slots agree with probability their Jaccard; `MinhashConfig` carries the family's parameters
+(shingle length, permutations, seed, scheme, threshold -> bands x rows) to every step.
 """
 
 from __future__ import annotations
@@ -14,11 +18,12 @@ import numpy as np
 import polars as pl
 
 from pipelines.text.redundancy.hashing import mix64
+from pipelines.text.redundancy.oph import oph_signatures
 
 _U64 = np.uint64
 _BAND_SEED = _U64(0x243F6A8885A308D3)
 
-MinHashScheme = Literal["affine32", "legacy"]
+MinHashScheme = Literal["oph", "affine32", "legacy"]
 _MERSENNE_PRIME = _U64((1 << 61) - 1)
 _MAX_HASH_32 = _U64((1 << 32) - 1)
 _FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35))
@@ -82,40 +87,70 @@ def minhash_signatures(
     shingles: pl.DataFrame,
     num_perm: int = 128,
     seed: int = 1,
-    scheme: MinHashScheme = "affine32",
+    scheme: MinHashScheme = "oph",
 ) -> tuple[list[str], np.ndarray]:
     """MinHash signatures per section: (sorted section_ids, uint32 array (n_sections, num_perm)).
 
-    Input: `section_id`, `shingle` (UInt64). Each shingle is folded to 32 bits
-    (`fold_shingle_32`) and permuted by universal hashing over ALL shingles at once, then
-    reduced per section with `np.minimum.reduceat` over the section-sorted rows, in chunks of
-    about `_SIGNATURE_CHUNK_CELLS` cells. `scheme="affine32"` (default; datasketch >= 2.0's
-    default): h = fmix32(x), value = a*h + b mod 2^32 with odd a (a bijection, so no
-    collision bias on large sets). `scheme="legacy"` (datasketch < 2.0): value =
-    ((a*x + b) mod 2^64 mod (2^61 - 1)) & (2^32 - 1). With `seed` the signatures equal
-    datasketch's `MinHash(num_perm, seed, scheme, hashfunc=fold of the 8-byte shingle)`.
-    Sections without shingles are absent.
+    Input: `section_id`, `shingle` (UInt64); a section's rows need not be contiguous, but the
+    usual contiguous input (as `section_shingles` writes it) is not sorted again.
+    `scheme="oph"` (default): `oph_signatures`, one multiply-shift hash per shingle.
+    `scheme="affine32"` (datasketch >= 2.0's default): each shingle is folded to 32 bits
+    (`fold_shingle_32`), h = fmix32(x), value = a*h + b mod 2^32 with odd a, per permutation.
+    `scheme="legacy"` (datasketch < 2.0): value = ((a*x + b) mod 2^64 mod (2^61 - 1)) &
+    (2^32 - 1). With `seed` those two equal datasketch's `MinHash(num_perm, seed, scheme,
+    hashfunc=fold of the 8-byte shingle)`. Sections without shingles are absent.
     """
-    frame = shingles.select("section_id", "shingle").sort("section_id")
-    if frame.height == 0:
-        return [], np.empty((0, num_perm), dtype=np.uint32)
-    runs = frame.group_by("section_id", maintain_order=True).len("n")
-    section_ids = runs["section_id"].to_list()
-    lengths = runs["n"].to_numpy().astype(np.int64)
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    row_section = np.repeat(np.arange(len(lengths)), lengths)
-    x32 = fold_shingle_32(frame["shingle"].to_numpy())
+    section_ids, hashes, offsets = section_runs(shingles)
+    if scheme == "oph":
+        signatures = oph_signatures(hashes, offsets, num_perm, seed)
+    else:
+        signatures = _classical_signatures(hashes, offsets, num_perm, seed, scheme)
+    if not section_ids.is_sorted():  # reorder 128-slot rows, not millions of shingles
+        order = section_ids.arg_sort().to_numpy()
+        section_ids, signatures = section_ids.gather(order), signatures[order]
+    return section_ids.to_list(), signatures
+
+
+def section_runs(shingles: pl.DataFrame) -> tuple[pl.Series, np.ndarray, np.ndarray]:
+    """(section ids, their uint64 shingles section after section, n + 1 row offsets).
+
+    Sections come in the order of their runs of rows; only when some section's rows are apart
+    are the rows sorted by section (then the ids come sorted).
+    """
+    frame = shingles.select("section_id", "shingle")
+    runs = frame.get_column("section_id").rle()
+    if runs.struct.field("value").n_unique() < len(runs):
+        frame = frame.sort("section_id")
+        runs = frame.get_column("section_id").rle()
+    lengths = runs.struct.field("len").to_numpy().astype(np.int64)
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    return runs.struct.field("value"), frame.get_column("shingle").to_numpy(), offsets
+
+
+def _classical_signatures(
+    hashes: np.ndarray, offsets: np.ndarray, num_perm: int, seed: int, scheme: MinHashScheme
+) -> np.ndarray:
+    """Classical MinHash (one permutation per slot) of rows hashes[offsets[i] : offsets[i + 1]].
+
+    Permuted over all rows at once, then reduced per row with `np.minimum.reduceat`, in chunks
+    of about `_SIGNATURE_CHUNK_CELLS` cells (permutation-major: reduceat runs along rows).
+    """
+    n_rows = len(offsets) - 1
+    signatures = np.full((n_rows, num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
+    if n_rows == 0:
+        return signatures
+    lengths = np.diff(offsets)
+    row_of = np.repeat(np.arange(n_rows), lengths)
+    x32 = fold_shingle_32(hashes)
     a, b = minhash_permutations(num_perm, seed, scheme)
-    signatures = np.full((len(lengths), num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
     chunk = max(1, _SIGNATURE_CHUNK_CELLS // num_perm)
-    for lo in range(0, frame.height, chunk):
-        hi = min(lo + chunk, frame.height)
-        first, last = row_section[lo], row_section[hi - 1] + 1
-        segments = np.maximum(starts[first:last], lo) - lo
-        # Permutation-major layout: reduceat runs along contiguous rows (~10x faster).
+    for lo in range(0, len(x32), chunk):
+        hi = min(lo + chunk, len(x32))
+        first, last = row_of[lo], row_of[hi - 1] + 1
+        segments = np.maximum(offsets[first:last], lo) - lo
         reduced = np.minimum.reduceat(_permuted(x32[lo:hi], a, b, scheme), segments, axis=1)
         np.minimum(signatures[first:last], reduced.T, out=signatures[first:last])
-    return section_ids, signatures
+    return signatures
 
 
 def lsh_band_keys(
@@ -125,12 +160,10 @@ def lsh_band_keys(
     if bands * rows > signatures.shape[1]:
         raise ValueError("bands * rows exceeds the signature length")
     n = signatures.shape[0]
-    keys = np.empty((n, bands), dtype=np.uint64)
-    for band in range(bands):
-        h = np.full(n, _BAND_SEED, dtype=np.uint64)
-        for col in range(band * rows, (band + 1) * rows):
-            h = mix64(h ^ signatures[:, col].astype(np.uint64))
-        keys[:, band] = h
+    banded = signatures[:, : bands * rows].reshape(n, bands, rows)
+    keys = np.full((n, bands), _BAND_SEED, dtype=np.uint64)
+    for row in range(rows):  # all bands at once: key = mix64(key ^ value), value by value
+        keys = mix64(keys ^ banded[:, :, row].astype(np.uint64))
     return pl.DataFrame(
         {
             "section_id": pl.Series(section_ids, dtype=pl.String).gather(
@@ -188,14 +221,15 @@ class MinhashConfig:
     """The parameters of one MinHash LSH family, carried to every step (as datatrove's is).
 
     Sections are near-duplicates from Jaccard `threshold` of their word `shingle_words`-shingles;
-    signatures have `num_perm` permutations drawn from `seed`. Stored shingles, signatures and
-    band keys are only comparable between runs of the same configuration.
+    signatures have `num_perm` slots of the `scheme` family drawn from `seed`. Stored shingles,
+    signatures and band keys are only comparable between runs of the same configuration.
     """
 
     shingle_words: int = 5
     num_perm: int = 128
     seed: int = 1
     threshold: float = 0.5
+    scheme: MinHashScheme = "oph"
 
     @property
     def banding(self) -> tuple[int, int]:

@@ -8,6 +8,7 @@ import polars as pl
 from pipelines.text.redundancy.codes import dense_codes
 from pipelines.text.redundancy.minhash import (
     LSH_WEIGHTS,
+    MinHashScheme,
     choose_bands,
     lsh_band_keys,
     minhash_signatures,
@@ -27,11 +28,9 @@ def _pair_schema() -> dict[str, pl.DataType]:
 
 def candidate_pairs(band_keys: pl.DataFrame, section_report: pl.DataFrame) -> pl.DataFrame:
     """Section pairs sharing any (band, band_key), from DIFFERENT reports: a < b, deduplicated."""
-    keyed = (
-        band_keys.select("section_id", "band", "band_key")
-        .filter(pl.len().over("band", "band_key") > 1)  # most buckets hold one section
-        .join(section_report.select("section_id", "report_id").unique(), on="section_id")
-    )
+    keyed = band_keys.select("section_id", "band", "band_key")
+    keyed = keyed[_rows_in_shared_buckets(keyed)]  # most buckets hold one section
+    keyed = keyed.join(section_report.select("section_id", "report_id").unique(), on="section_id")
     right = keyed.rename({"section_id": "section_id_b", "report_id": "report_id_b"})
     return (
         keyed.rename({"section_id": "section_id_a"})
@@ -44,6 +43,33 @@ def candidate_pairs(band_keys: pl.DataFrame, section_report: pl.DataFrame) -> pl
         .unique()
         .sort("section_id_a", "section_id_b")
     )
+
+
+_BUCKET_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _rows_in_shared_buckets(band_keys: pl.DataFrame) -> np.ndarray:
+    """Sorted row numbers whose (band, band_key) bucket may hold another row (a superset).
+
+    Each row's bucket hash (band_key + band * odd constant) keeps its high bits above the row
+    number, packed in one uint64, so one plain sort (no argsort) brings equal high bits
+    together; rows alone in theirs are dropped. Equal high bits of two buckets only let a
+    row through to the exact join on (band, band_key).
+    """
+    n = band_keys.height
+    if n < 2:
+        return np.arange(0)
+    bits = (n - 1).bit_length()
+    bucket = band_keys["band_key"].to_numpy() + (
+        band_keys["band"].to_numpy().astype(np.uint64) * _BUCKET_MULTIPLIER
+    )
+    packed = np.sort((bucket >> np.uint64(bits) << np.uint64(bits)) | np.arange(n, dtype=np.uint64))
+    high = packed >> np.uint64(bits)
+    same = high[1:] == high[:-1]
+    shared = np.zeros(n, dtype=bool)
+    shared[1:] |= same
+    shared[:-1] |= same
+    return np.sort((packed[shared] & np.uint64((1 << bits) - 1)).astype(np.int64))
 
 
 def _with_jaccard(pairs: pl.DataFrame, sizes: pl.DataFrame, threshold: float) -> pl.DataFrame:
@@ -135,14 +161,16 @@ def near_duplicate_pairs(
     num_perm: int = 128,
     seed: int = 1,
     weights: tuple[float, float] = LSH_WEIGHTS,
+    scheme: MinHashScheme = "oph",
 ) -> pl.DataFrame:
     """Signatures -> band keys -> cross-report candidates -> verified pairs (jaccard >= threshold).
 
     `weights` = (false positive, false negative) weights of `choose_bands`; the default
     `LSH_WEIGHTS` favours recall, since false positives only cost an exact verification.
+    `scheme`: the MinHash family (`minhash_signatures`).
     """
     bands, rows = choose_bands(threshold, num_perm, *weights)
-    section_ids, signatures = minhash_signatures(shingles, num_perm, seed)
+    section_ids, signatures = minhash_signatures(shingles, num_perm, seed, scheme)
     keys = lsh_band_keys(section_ids, signatures, bands, rows)
     candidates = candidate_pairs(keys, shingles.select("section_id", "report_id").unique())
     return verify_pairs(candidates, shingles, threshold)
