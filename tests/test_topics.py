@@ -342,8 +342,8 @@ def corpus_topics(corpus_sections: pl.DataFrame, taxonomy: pl.DataFrame) -> pl.D
 
 def test_taxonomy_is_versioned_and_covers_the_required_topics(taxonomy: pl.DataFrame) -> None:
     """The packaged taxonomy has a version, unique snake_case ids, terms for every topic."""
-    assert taxonomy_version() == 1
-    assert taxonomy["taxonomy_version"].unique().to_list() == [1]
+    assert taxonomy_version() == 2
+    assert taxonomy["taxonomy_version"].unique().to_list() == [2]
     assert DEFAULT_TAXONOMY_PATH.name == "topics.toml"
     assert taxonomy["topic_id"].is_unique().all()
     assert set(taxonomy["topic_id"]) >= REQUIRED_TOPICS
@@ -569,8 +569,9 @@ def test_editing_the_taxonomy_file_adds_a_topic_without_code_change(
         ~pl.col("is_preamble") & (pl.col("report_id") == "report_063")
     )
     assert not corpus_topics["topic_id"].is_in(["asteroid_mining"]).any()
+    version = taxonomy_version()
     text = DEFAULT_TAXONOMY_PATH.read_text(encoding="utf-8").replace(
-        "version = 1", "version = 2", 1
+        f"version = {version}", f"version = {version + 1}", 1
     )
     text += (
         "\n[[topic]]\n"
@@ -582,7 +583,7 @@ def test_editing_the_taxonomy_file_adds_a_topic_without_code_change(
     )
     path = tmp_path / "topics.toml"
     path.write_text(text, encoding="utf-8")
-    assert taxonomy_version(path) == 2
+    assert taxonomy_version(path) == version + 1
     result = assign_topics(asteroid, load_taxonomy(path))
     tagged = result.filter(pl.col("topic_id") == "asteroid_mining")
     assert set(tagged["section_id"]) == set(asteroid["section_id"])
