@@ -6,7 +6,7 @@ import polars as pl
 from pipelines.asset_checks import offending_rows_check
 from pipelines.asset_metadata import markdown_preview
 from pipelines.asset_specs import corpus_asset, report_asset
-from pipelines.corpus_reads import read_reports, read_section_texts, report_texts
+from pipelines.corpus_reads import read_reports, read_section_texts
 from pipelines.report_files import report_id
 from pipelines.resources import WarehouseResource
 from pipelines.settings import Settings
@@ -23,7 +23,7 @@ from pipelines.text.redundancy.minhash import MinhashConfig
 from pipelines.text.redundancy.near_duplicates import candidate_pairs, verify_pairs
 from pipelines.text.redundancy.novelty import report_novelty as novelty_of_reports
 from pipelines.text.redundancy.phrases import repeated_phrases as phrases_of_sections
-from pipelines.text.redundancy.repetition import repetition
+from pipelines.text.redundancy.repetition import section_and_report_repetition
 from pipelines.text.redundancy.tfidf import report_similarity as similarity_of_reports
 from pipelines.warehouse import SCHEMA, SELECTED_KEYS, Warehouse
 
@@ -55,8 +55,7 @@ def report_repetition(
     store = warehouse.get()
     ids = [report_id(name) for name in context.partition_keys]
     sections = read_section_texts(store, ids)
-    per_report = repetition(report_texts(sections), ["report_id"])
-    per_section = repetition(sections, ["report_id", "section_id"])
+    per_report, per_section = section_and_report_repetition(sections)
     store.replace_many(
         [
             ("report_repetition", per_report, "report_id", ids),
