@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pipelines.corpus_reads import report_texts
 from pipelines.reports_folder import ingest_reports
 from pipelines.settings import DEFAULT_MAX_REPORT_BYTES
-from pipelines.text.redundancy import ngram_repeats
+from pipelines.text.redundancy import duplicate_walk, hash_groups, word_stream
 from pipelines.text.redundancy import repetition as repetition_module
 from pipelines.text.redundancy.gopher import REPETITION_COLUMNS, repetition_measures
 from pipelines.text.redundancy.repetition import repetition, section_and_report_repetition
@@ -173,11 +173,11 @@ def test_hash_collisions_are_resolved_exactly() -> None:
     items = ["x", "y", "x", "z", "y", "x", "w", "z"]
     column = np.array([hash(item) for item in items])
     keys = np.zeros(len(rows), dtype=np.uint64)  # every key collides
-    members, groups = ngram_repeats._exact_groups(keys, rows, [column], lambda r: items[r])
+    members, groups = hash_groups.exact_groups(keys, rows, [column], lambda r: items[r])
     found = sorted([int(r) for r in members[groups == g]] for g in np.unique(groups).tolist())
     assert found == [[0, 2, 5], [1, 4], [3, 7]]
     # Columns that differ for equal items (words of one joined n-gram): the exact key decides.
-    members, groups = ngram_repeats._exact_groups(
+    members, groups = hash_groups.exact_groups(
         np.zeros(4, dtype=np.uint64), np.arange(4), [np.arange(4)], lambda r: "aaba"[r]
     )
     assert members.tolist() == [0, 1, 3]
@@ -188,10 +188,34 @@ def test_byte_hashes_of_short_and_long_words() -> None:
     """The polynomial byte hash of a word (and _BASE ** its length), hashed in one or pieces."""
     words = ["a", "héllo", "x" * 64, "y" * 65, "ab" * 70_000, "é" * 40_000]
     n_bytes = np.array([len(word.encode()) for word in words])
-    hashes, steps = ngram_repeats._byte_hashes(words, n_bytes)
-    base, modulus = ngram_repeats._BASE, 1 << 64
+    hashes, steps = word_stream._byte_hashes(words, n_bytes)
+    base, modulus = word_stream._BASE, 1 << 64
     for word, got_hash, got_step in zip(words, hashes.tolist(), steps.tolist(), strict=True):
         raw, want = word.encode(), 0
         for byte in reversed(raw):  # Horner: sum of byte k * base**k
             want = (want * base + byte) % modulus
         assert (got_hash, got_step) == (want, pow(base, len(raw), modulus))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.integers(0, 5), min_size=0, max_size=80),
+    st.integers(2, 10),
+    st.lists(st.integers(1, 40), min_size=1, max_size=4),
+)
+def test_vectorized_walk_equals_the_row_by_row_walk(
+    grams: list[int], n: int, lengths: list[int]
+) -> None:
+    """`counted_rows` (greedy chain + row-by-row where a first row is skipped) == the walk."""
+    ends = np.cumsum(lengths)
+    doc = np.repeat(np.arange(len(lengths)), lengths)
+    # A gram starts where its n words lie in one text; equal grams of one text repeat.
+    items = {
+        r: (int(doc[r]), gram) for r, gram in enumerate(grams[: len(doc)]) if r + n <= ends[doc[r]]
+    }
+    repeated = sorted(r for r, item in items.items() if list(items.values()).count(item) > 1)
+    ids = {item: i for i, item in enumerate(dict.fromkeys(items[r] for r in repeated))}
+    rows = np.array(sorted(repeated, key=lambda r: (ids[items[r]], r)), dtype=np.int64)
+    group = np.array([ids[items[r]] for r in rows.tolist()], dtype=np.int64)
+    got = duplicate_walk.counted_rows(rows, group, doc, n).tolist()
+    assert got == duplicate_walk._walk(repeated, [ids[items[r]] for r in repeated], n, len(ids))

@@ -21,7 +21,8 @@ from pipelines.text.redundancy.gopher import (
     compression_ratio,
     line_paragraph_measures,
 )
-from pipelines.text.redundancy.ngram_repeats import NgramRepeats, ngram_repeats, word_stream
+from pipelines.text.redundancy.ngram_repeats import NgramRepeats, ngram_repeats
+from pipelines.text.redundancy.word_stream import word_stream
 from pipelines.text.tokens import WORD_PATTERN
 
 # Characters of text measured at once (about 150 bytes of arrays per word).
