@@ -27,8 +27,8 @@ from pipelines.text.tokens import WORD_PATTERN
 
 # Characters of text measured at once (about 150 bytes of arrays per word).
 _BATCH_CHARS = 8_000_000
-# Texts per zlib task; zlib releases the GIL, so two threads compress while numpy works.
-_ZLIB_CHUNK = 256
+# Texts per task of the pool's two threads (zlib releases the GIL: they run beside numpy).
+_CHUNK = 256
 
 
 def repetition(
@@ -54,13 +54,13 @@ def repetition(
         parts = []
         for lo, hi in pairwise(_batch_bounds(column.str.len_bytes())):
             batch = column.slice(lo, hi - lo)
-            ratios = _submit_ratios(batch, pool)
+            whole = _submit_whole_text(batch, pool)
             words = _words(batch)
             repeats = None
             if words.height:
                 doc = words["text"].to_numpy().astype(np.int64)
                 repeats = ngram_repeats(word_stream(words["word"]), doc, len(batch))
-            parts.append((_columns(batch, repeats), ratios))
+            parts.append((_columns(batch, repeats), whole))
         measures = _frame(parts)
     return pl.concat([frame.select(key), measures], how="horizontal")
 
@@ -93,8 +93,8 @@ def section_and_report_repetition(
             first, last = int(first_section[lo]), int(first_section[hi])
             batch_reports = report_texts.slice(lo, hi - lo)
             batch_sections = section_texts.slice(first, last - first)
-            report_ratios = _submit_ratios(batch_reports, pool)
-            section_ratios = _submit_ratios(batch_sections, pool)
+            report_whole = _submit_whole_text(batch_reports, pool)
+            section_whole = _submit_whole_text(batch_sections, pool)
             words = _words(batch_sections)
             report_repeats = section_repeats = None
             if words.height:
@@ -103,8 +103,8 @@ def section_and_report_repetition(
                 report = np.repeat(np.arange(hi - lo), per_report[lo:hi])[section]
                 report_repeats = ngram_repeats(stream, report, hi - lo)
                 section_repeats = ngram_repeats(stream, section, last - first, report_repeats)
-            report_parts.append((_columns(batch_reports, report_repeats), report_ratios))
-            section_parts.append((_columns(batch_sections, section_repeats), section_ratios))
+            report_parts.append((_columns(batch_reports, report_repeats), report_whole))
+            section_parts.append((_columns(batch_sections, section_repeats), section_whole))
         report_measures, section_measures = _frame(report_parts), _frame(section_parts)
     per_section = pl.concat(
         [ordered.select("row", "report_id", "section_id"), section_measures], how="horizontal"
@@ -134,28 +134,34 @@ def _words(texts: pl.Series) -> pl.DataFrame:
     )
 
 
-def _submit_ratios(texts: pl.Series, pool: ThreadPoolExecutor) -> list[Future[list[float]]]:
-    """`compression_ratio` of each text, in chunks on the pool."""
+def _submit_whole_text(texts: pl.Series, pool: ThreadPoolExecutor) -> list[Future[np.ndarray]]:
+    """The whole-text measures (`_WHOLE_TEXT`) of each text, in chunks on the pool."""
     items = texts.to_list()
     return [
-        pool.submit(_compression_ratios, items[start : start + _ZLIB_CHUNK])
-        for start in range(0, len(items), _ZLIB_CHUNK)
+        pool.submit(_whole_text_measures, items[start : start + _CHUNK])
+        for start in range(0, len(items), _CHUNK)
     ]
 
 
-def _compression_ratios(texts: list[str]) -> list[float]:
-    """`compression_ratio` of each text (0 for an empty one)."""
-    return [compression_ratio(text) if text else 0.0 for text in texts]
+# Measures of the text itself, not its words: computed per text on the pool's threads.
+_WHOLE_TEXT = [*REPETITION_COLUMNS[:4], "compression_ratio"]
+
+
+def _whole_text_measures(texts: list[str]) -> np.ndarray:
+    """Per text (row): duplicate line / paragraph fractions and compression ratio (0 if empty)."""
+    values = np.zeros((len(texts), len(_WHOLE_TEXT)))
+    for i, text in enumerate(texts):
+        if text:
+            measures = line_paragraph_measures(text)
+            values[i, :4] = [measures[name] for name in _WHOLE_TEXT[:4]]
+            values[i, 4] = compression_ratio(text)
+    return values
 
 
 def _columns(texts: pl.Series, repeats: NgramRepeats | None) -> dict[str, np.ndarray]:
-    """The REPETITION_COLUMNS of texts but the compression ratio, from their n-gram repeats."""
+    """The n-gram REPETITION_COLUMNS of texts (zeros elsewhere), from their n-gram repeats."""
     n_chars = texts.str.len_chars().to_numpy().astype(np.float64)
     columns = {name: np.zeros(len(texts)) for name in REPETITION_COLUMNS}
-    for i, text in enumerate(texts.to_list()):
-        if text:
-            for name, value in line_paragraph_measures(text).items():
-                columns[name][i] = value
     if repeats is not None:
         some = n_chars > 0
         for n in GOPHER_TOP_NGRAM_CHAR_FRAC:
@@ -167,10 +173,13 @@ def _columns(texts: pl.Series, repeats: NgramRepeats | None) -> dict[str, np.nda
     return columns
 
 
-def _frame(parts: list[tuple[dict[str, np.ndarray], list[Future[list[float]]]]]) -> pl.DataFrame:
-    """The REPETITION_COLUMNS frame of batches, once their compression ratios are done."""
-    for columns, ratios in parts:
-        columns["compression_ratio"][:] = [r for chunk in ratios for r in chunk.result()]
+def _frame(parts: list[tuple[dict[str, np.ndarray], list[Future[np.ndarray]]]]) -> pl.DataFrame:
+    """The REPETITION_COLUMNS frame of batches, once their whole-text measures are done."""
+    for columns, chunks in parts:
+        if chunks:
+            values = np.concatenate([chunk.result() for chunk in chunks])
+            for k, name in enumerate(_WHOLE_TEXT):
+                columns[name][:] = values[:, k]
     return pl.DataFrame(
         {
             name: np.concatenate([columns[name] for columns, _ in parts]) if parts else []
