@@ -18,7 +18,7 @@ def sorted_runs(keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndar
     """
     low = (U64(1) << U64(max(1, int(rows[-1]).bit_length()))) - U64(1)
     keys &= ~low
-    keys |= rows.view(U64)
+    keys |= rows.astype(U64)
     keys.sort()
     repeated = (keys[1:] ^ keys[:-1]) <= low
     in_run = np.zeros(len(keys), dtype=bool)

@@ -46,10 +46,14 @@ def ngram_repeats(
     left = np.repeat(starts + lengths, lengths) - np.arange(len(doc))  # words to its text's end
     salt = doc.astype(U64) * MUL_2
     top_chars, pair_repeats = _top_ngrams(
-        stream, doc, n_docs, (starts, lengths, left, salt), coarser and coarser.pair_repeats
+        stream,
+        doc,
+        n_docs,
+        (starts, lengths, left, salt),
+        None if coarser is None else coarser.pair_repeats,
     )
     dup_chars, gram_repeats = _duplicate_ngrams(
-        stream, doc, n_docs, (left, salt), coarser and coarser.gram_repeats
+        stream, doc, n_docs, (left, salt), None if coarser is None else coarser.gram_repeats
     )
     return NgramRepeats(top_chars, dup_chars, pair_repeats, gram_repeats)
 
@@ -112,9 +116,11 @@ def _top_ngrams(
 
 
 def _window_repeats(stream: WordStream, salt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per row: do the WINDOW bytes from its word's start (and those up to its word's end)
-    occur again at a word start (end) of its text? A joined n-gram of at least WINDOW bytes
-    can only repeat where both of its ends do."""
+    """Per row: do the WINDOW bytes from its word's start / up to its word's end repeat?
+
+    Each is compared with the same bytes at every word start / end of its text. A joined
+    n-gram of at least WINDOW bytes can only repeat where both of its ends do.
+    """
     total = len(salt)
     windows = np.ndarray(  # the WINDOW bytes from every byte offset (a strided view)
         (len(stream.joined) - WINDOW + 1,),
@@ -148,10 +154,9 @@ def _duplicate_ngrams(
 ) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
     """Per text, chars of duplicated n-grams (n = 5..10) as datatrove's walk counts them.
 
-    n-grams compare as "".join-ed words. The walk visits positions left to right: a gram
-    already seen adds its chars and skips the next n-1 positions; any other is marked seen.
-    A gram that occurs once only advances the walk, so walking the repeated grams alone
-    gives the same count; only that walk runs in Python.
+    n-grams compare as "".join-ed words (`duplicate_walk` has the walk). Candidates: grams
+    whose two end windows repeat (`_window_repeats`) or shorter than a window, or, with a
+    coarser grouping, grams that repeat there; they are grouped exactly, then walked.
     """
     left, salt = layout
     total, code, cum_bytes = len(doc), stream.code, stream.cum_bytes

@@ -159,7 +159,11 @@ def _whole_text_measures(texts: list[str]) -> np.ndarray:
 
 
 def _columns(texts: pl.Series, repeats: NgramRepeats | None) -> dict[str, np.ndarray]:
-    """The n-gram REPETITION_COLUMNS of texts (zeros elsewhere), from their n-gram repeats."""
+    """The n-gram REPETITION_COLUMNS of texts (zeros elsewhere), from their n-gram repeats.
+
+    top_{n}gram_char_frac = min(1, top n-gram chars × count / len(text)) and
+    dup_{n}gram_char_frac = chars the walk counts / len(text), as `repetition_measures`.
+    """
     n_chars = texts.str.len_chars().to_numpy().astype(np.float64)
     columns = {name: np.zeros(len(texts)) for name in REPETITION_COLUMNS}
     if repeats is not None:
