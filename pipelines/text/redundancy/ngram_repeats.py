@@ -73,7 +73,7 @@ def _top_ngrams(
     only where both of its (n-1)-grams repeat, so each length only groups those rows.
     """
     starts, lengths, left, salt = layout
-    total, code, cum, word_key = len(doc), stream.code, stream.cum_chars, stream.word_key
+    total, code, cum = len(doc), stream.code, stream.cum_chars
     shifted = [code[k : k + total] for k in range(max(_TOP_NS))]
     score_shift = 1 << max(1, total.bit_length())  # count * score_shift + tie-break rank
     out: dict[int, np.ndarray] = {}
@@ -87,11 +87,7 @@ def _top_ngrams(
         else:
             mask = repeats[:total] & repeats[1:] & (left >= n)
         candidates = np.flatnonzero(mask)
-        key = salt[candidates]
-        for k in range(n):
-            key *= MUL_1
-            key += word_key[candidates + k]
-        key *= MUL_2
+        key = _tuple_keys(stream.word_key, salt, candidates, n)
         members, group = exact_groups(
             key,
             candidates,
@@ -115,11 +111,30 @@ def _top_ngrams(
     return out, pair_repeats
 
 
+def _tuple_keys(word_key: np.ndarray, salt: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
+    """A new array: a hash of (text, the n word codes) at each row (rows with n words left)."""
+    total = len(salt)
+    if len(rows) * 4 < total:  # few rows: hash their n words
+        key = salt[rows]
+        for k in range(n):
+            key *= MUL_1
+            key += word_key[rows + k]
+    else:  # most rows: hash every row's n words with slices, then pick
+        key = salt.copy()
+        for k in range(n):
+            key[: total - k] *= MUL_1
+            key[: total - k] += word_key[k:]
+        key = key[rows]
+    key *= MUL_2
+    return key
+
+
 def _window_repeats(stream: WordStream, salt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per row: do the WINDOW bytes from its word's start / up to its word's end repeat?
 
-    Each is compared with the same bytes at every word start / end of its text. A joined
-    n-gram of at least WINDOW bytes can only repeat where both of its ends do.
+    Each is compared with the same bytes at the word starts / ends of its text. A joined
+    n-gram of at least WINDOW bytes can only repeat where both of its ends do, so ends are
+    only compared among the last words of grams whose start repeats.
     """
     total = len(salt)
     windows = np.ndarray(  # the WINDOW bytes from every byte offset (a strided view)
@@ -129,20 +144,26 @@ def _window_repeats(stream: WordStream, salt: np.ndarray) -> tuple[np.ndarray, n
         strides=(1,),
     )
 
-    def repeated(offsets: np.ndarray) -> np.ndarray:
-        """Rows whose WINDOW bytes from `offsets` (salted by text) occur more than once."""
+    def repeated(rows: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        """Which rows' WINDOW bytes from `offsets` (salted by text) occur again among rows."""
         halves = windows[offsets].view("<u8").reshape(-1, 2)
         key = halves[:, 0] * MUL_1
         key += halves[:, 1]
-        key ^= salt
+        key ^= salt[rows]
         key *= MUL_2
-        packed, low, in_run = sorted_runs(key, np.arange(total))
         mask = np.zeros(total, dtype=bool)
-        mask[(packed[in_run] & low).view(np.int64)] = True
+        if len(rows):
+            packed, low, in_run = sorted_runs(key, rows)
+            mask[(packed[in_run] & low).astype(np.int64)] = True
         return mask
 
-    ends = np.maximum(stream.cum_bytes[1:] - WINDOW, 0)
-    return repeated(stream.cum_bytes[:-1]), repeated(ends)
+    every = np.arange(total)
+    starts = repeated(every, stream.cum_bytes[:-1])
+    last_words = np.zeros(total, dtype=bool)
+    for n in _DUP_NS:
+        last_words[n - 1 :] |= starts[: max(0, total - n + 1)]
+    rows = np.flatnonzero(last_words)
+    return starts, repeated(rows, np.maximum(stream.cum_bytes[rows + 1] - WINDOW, 0))
 
 
 def _duplicate_ngrams(
