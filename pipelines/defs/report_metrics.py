@@ -22,7 +22,7 @@ from pipelines.lsh import MINHASH_CONFIG
 from pipelines.resources import Taxonomy, WarehouseResource
 from pipelines.text.readability.table import readability as readability_table
 from pipelines.text.redundancy.fingerprints import fingerprint_sections
-from pipelines.text.redundancy.repetition import repetition
+from pipelines.text.redundancy.repetition import section_and_report_repetition
 from pipelines.text.topics.assign import assign_topics
 from pipelines.warehouse import SCHEMA, Warehouse
 
@@ -96,10 +96,8 @@ def _family_tables(
             "report_readability": readability_table(report_texts(sections), ["report_id"]),
         }
     if family == "repetition":
-        return {
-            "report_repetition": repetition(report_texts(sections), ["report_id"]),
-            "section_repetition": repetition(sections, ["report_id", "section_id"]),
-        }
+        per_report, per_section = section_and_report_repetition(sections)
+        return {"report_repetition": per_report, "section_repetition": per_section}
     if family == "fingerprints":
         shingles, band_keys = fingerprint_sections(sections, MINHASH_CONFIG)
         return {"section_shingles": shingles, "section_band_keys": band_keys}
