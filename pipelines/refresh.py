@@ -15,6 +15,7 @@ from dagster._core.storage.tags import (
     PARTITION_NAME_TAG,
 )
 
+from pipelines.increments import FULL_REFRESH_TAG
 from pipelines.partitions import CORPUS_JOB, REFRESH_JOB, reports_partitions
 from pipelines.report_files import list_report_files
 from pipelines.run_health import PID_TAG, worker_health
@@ -98,13 +99,22 @@ def run_refresh(
     partitions: list[str],
     log_level: str = "WARNING",
 ) -> dg.ExecuteInProcessResult:
-    """Materialize every asset over all report partitions in one run on `instance`."""
+    """Materialize every asset over all report partitions in one run on `instance`.
+
+    A complete build: every corpus-wide table is recomputed from scratch (fresh IDF, phrase
+    candidates, discovered topics), so the result equals a clean build of the same folder;
+    the per-report metrics are computed for the reports that lack them.
+    """
     # With no report yet only the corpus-wide assets can run (they land empty tables).
     job = defs.resolve_job_def(REFRESH_JOB if partitions else CORPUS_JOB)
     return job.execute_in_process(
         instance=instance,
         # The pid lets a later run (or the UI's run monitoring) see that this one was killed.
-        tags={**partition_range_tags(partitions), PID_TAG: str(os.getpid())},
+        tags={
+            **partition_range_tags(partitions),
+            PID_TAG: str(os.getpid()),
+            FULL_REFRESH_TAG: "true",
+        },
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         raise_on_error=False,
     )

@@ -76,7 +76,7 @@ def test_a_failed_run_says_so_with_the_failing_step_and_its_root_cause(tmp_path:
     first, *rest = done.stderr.strip().splitlines()
     assert first.startswith("reportscope: the refresh FAILED after ")
     assert "published warehouse and charts are unchanged" in first
-    step = next(line for line in rest if line.startswith("  step section_topics:"))
+    step = next(line for line in rest if line.startswith("  step report_metrics:"))
     assert "TaxonomyError: " in step and str(taxonomy) in step
     assert step.count("TaxonomyError") == 1
 
