@@ -1,8 +1,13 @@
-"""English stopwords: scikit-learn's `ENGLISH_STOP_WORDS` (318 words, BSD-3), copied here.
+"""Stopwords: scikit-learn's English list (copied) plus a few report-language function words.
 
-Importing scikit-learn costs a second or more per run process; the incremental path needs
-only this list. tests/test_stopwords.py checks that it equals scikit-learn's.
+`ENGLISH_STOP_WORDS` is scikit-learn's (318 words, BSD-3), copied here: importing
+scikit-learn costs a second or more per run process, and the incremental path needs only
+this list. tests/test_stopwords.py checks that it equals scikit-learn's.
 """
+
+from collections.abc import Iterable
+
+import polars as pl
 
 _WORDS = """
     a about above across after afterwards again against all almost alone along already also
@@ -30,3 +35,28 @@ _WORDS = """
     yourself yourselves
 """
 ENGLISH_STOP_WORDS: frozenset[str] = frozenset(_WORDS.split())
+
+# Function words of the report languages seen so far that sklearn's English list lacks.
+_EXTRA_STOPWORD_TEXT = """
+also across among based can could including may might must new one per several since
+such three two various well within without would yet however furthermore moreover
+additionally ensure ensuring like used using use key significant significantly
+ao aos as com como da das de do dos em entre essa esse essas esses está estão isso mais
+mas na nas no nos os ou para pela pelas pelo pelos por que se sem ser seu sua suas seus
+são também tem uma um umas uns à às é
+"""
+_EXTRA_STOPWORDS = frozenset(_EXTRA_STOPWORD_TEXT.split())
+
+
+def default_stopwords() -> frozenset[str]:
+    """English stopwords (scikit-learn's list) plus a few report-language function words."""
+    return ENGLISH_STOP_WORDS | _EXTRA_STOPWORDS
+
+
+def content_words(words: pl.Expr, min_length: int, stopwords: Iterable[str]) -> pl.Expr:
+    """Mask of content words: long enough, not a stopword, not a number."""
+    return (
+        (words.str.len_chars() >= min_length)
+        & ~words.is_in(list(stopwords))
+        & ~words.str.contains(r"^[\d_\-'’]+$")
+    )

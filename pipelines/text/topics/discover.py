@@ -8,20 +8,9 @@ from collections.abc import Iterable
 import numpy as np
 import polars as pl
 
-from pipelines.text.stopwords import ENGLISH_STOP_WORDS
+from pipelines.text.stopwords import content_words, default_stopwords
 from pipelines.text.topics.taxonomy import DISCOVERED_PREFIX
 from pipelines.text.topics.terms import match_tokens
-
-# Function words of the report languages seen so far that sklearn's English list lacks.
-_EXTRA_STOPWORD_TEXT = """
-also across among based can could including may might must new one per several since
-such three two various well within without would yet however furthermore moreover
-additionally ensure ensuring like used using use key significant significantly
-ao aos as com como da das de do dos em entre essa esse essas esses está estão isso mais
-mas na nas no nos os ou para pela pelas pelo pelos por que se sem ser seu sua suas seus
-são também tem uma um umas uns à às é
-"""
-_EXTRA_STOPWORDS = frozenset(_EXTRA_STOPWORD_TEXT.split())
 
 _DISCOVERED_SCHEMA = {
     "topic_id": pl.String,
@@ -36,20 +25,6 @@ _DISCOVERED_ASSIGNMENT_SCHEMA = {
     "topic_id": pl.String,
     "score": pl.Float64,
 }
-
-
-def default_stopwords() -> frozenset[str]:
-    """English stopwords (scikit-learn's list) plus a few report-language function words."""
-    return ENGLISH_STOP_WORDS | _EXTRA_STOPWORDS
-
-
-def content_words(words: pl.Expr, min_length: int, stopwords: Iterable[str]) -> pl.Expr:
-    """Mask of content words: long enough, not a stopword, not a number."""
-    return (
-        (words.str.len_chars() >= min_length)
-        & ~words.is_in(list(stopwords))
-        & ~words.str.contains(r"^[\d_\-'’]+$")
-    )
 
 
 def _cluster_id(member_ids: Iterable[str]) -> str:
