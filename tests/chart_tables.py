@@ -104,6 +104,8 @@ TABLE_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "n": pl.Int64(),
         "n_reports": pl.Int64(),
         "n_occurrences": pl.Int64(),
+        "expected_reports": pl.Float64(),
+        "score": pl.Float64(),
         "example_report_id": pl.String(),
         "example_section_id": pl.String(),
     },

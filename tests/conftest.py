@@ -67,6 +67,11 @@ def build_seeds_warehouse(root: Path) -> Path:
     """Run `reportscope run` (as `make run`) on a copy of the seeds under `root`."""
     reports = root / "reports"
     shutil.copytree(SEEDS, reports)
+    return build_warehouse(root, reports)
+
+
+def build_warehouse(root: Path, reports: Path) -> Path:
+    """Run `reportscope run` (as `make run`) on the folder `reports`; the warehouse under `root`."""
     env = {
         **os.environ,
         "REPORTS_DIR": str(reports),

@@ -351,6 +351,24 @@ def test_repeated_phrases_top_n() -> None:
     assert "top 5 of 40" in chart.caption
 
 
+def test_repeated_phrases_are_shown_by_score_not_by_reports() -> None:
+    """The best-scored phrases are shown (bars still count reports), whatever their reports."""
+    rp = table(
+        "repeated_phrases",
+        phrase=[f"phrase {i}" for i in range(10)],
+        n=[5] * 10,
+        n_reports=[10 - i for i in range(10)],
+        n_occurrences=[20] * 10,
+        score=[float(i) for i in range(10)],
+        example_report_id=["r1"] * 10,
+    )
+    chart = assert_well_formed(
+        repeated_phrases_chart(rp, chart_reports(["x.md"]), top_n=3), "repeated_phrases"
+    )
+    assert bar_lengths(chart.figure) == {"phrase 9": 1.0, "phrase 8": 2.0, "phrase 7": 3.0}
+    assert chart.summary["phrase"].to_list() == ["phrase 9", "phrase 8", "phrase 7"]
+
+
 # --------------------------------------------------------------------------- build_charts
 
 

@@ -276,6 +276,34 @@ def test_incremental_near_duplicates_equal_a_full_recomputation(
     assert project.query(pairs) == incremental
 
 
+def test_incremental_phrase_counts_pass_the_full_recount_check(project: Project) -> None:
+    """A new report adds its counts to every stored phrase candidate, word row and the totals
+    row; the daily full refresh's incremental_equals_full check recounts them all over every
+    report and finds them equal, and the ranked table has its score."""
+    from pipelines.definitions import defs
+    from pipelines.partitions import FULL_JOB
+
+    assert materialization_mode(project.refresh(), "repeated_phrases").startswith("full")
+    seed_004 = project.reports / "004_c37010fbd4496169.txt"
+    text = seed_004.read_text(encoding="utf-8")
+    (project.reports / "zz_half_of_004.txt").write_text(text[: len(text) // 2], encoding="utf-8")
+    result = project.refresh()
+    assert result.success
+    assert materialization_mode(result, "repeated_phrases") == "incremental (+1)"
+    totals = project.query("SELECT n_reports FROM corpus.phrase_candidates WHERE n = 0")
+    assert totals == [(6,)]
+    scores = project.query("SELECT score FROM corpus.repeated_phrases")
+    assert scores and all(score > 0 for (score,) in scores)
+    full = (
+        defs()
+        .resolve_job_def(FULL_JOB)
+        .execute_in_process(instance=project.instance, raise_on_error=False)
+    )
+    assert full.success
+    assert check_results(full)["incremental_equals_full"] is True
+    assert materialization_mode(full, "repeated_phrases").startswith("full")
+
+
 def test_incremental_novelty_of_later_reports_equals_a_full_recomputation(
     project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import random
 import re
 from pathlib import Path
 
@@ -24,9 +26,18 @@ from pipelines.text.redundancy.near_duplicates import (
     verify_pairs,
 )
 from pipelines.text.redundancy.novelty import report_novelty
-from pipelines.text.redundancy.phrases import repeated_phrases
+from pipelines.text.redundancy.phrases import (
+    add_counts,
+    candidate_mismatches,
+    count_phrases,
+    frequent_phrases,
+    rank_phrases,
+    repeated_phrases,
+)
 from pipelines.text.redundancy.shingles import section_shingles
 from pipelines.text.redundancy.tfidf import report_similarity
+from pipelines.text.stopwords import ENGLISH_STOP_WORDS
+from tests.conftest import corpus_dir
 
 SEED_004 = Path(__file__).resolve().parents[1] / "seeds" / "004_c37010fbd4496169.txt"
 MASK = (1 << 64) - 1
@@ -44,6 +55,16 @@ def sections_frame(report_id: str, texts: list[str], prefix: str) -> pl.DataFram
             "plain_text": texts,
         }
     )
+
+
+def all_seed_paragraphs() -> list[str]:
+    """The paragraphs of every seed report with at least 8 words."""
+    return [
+        p.strip()
+        for path in sorted(SEED_004.parent.glob("*.txt"))
+        for p in re.split(r"\n\s*\n", path.read_text(encoding="utf-8"))
+        if len(p.split()) >= 8
+    ]
 
 
 def seed_paragraphs() -> list[str]:
@@ -300,6 +321,8 @@ def test_repeated_phrases_finds_planted_phrase() -> None:
         "n",
         "n_reports",
         "n_occurrences",
+        "expected_reports",
+        "score",
         "example_report_id",
         "example_section_id",
     ]
@@ -308,6 +331,11 @@ def test_repeated_phrases_finds_planted_phrase() -> None:
     assert row["phrase"] == planted
     assert (row["n"], row["n_reports"], row["n_occurrences"]) == (5, 3, 3)
     assert (row["example_report_id"], row["example_section_id"]) == ("R0", "s0000")
+    # By hand: N = 4 reports, T = 4 x 18 + 3 x 5 = 87 words, each planted word occurs 3 times.
+    # E = N (1 - exp(-T q^5 / N)) with q = 3 / 87; score = O ln(O / E) with O = 3.
+    expected = 4 * (1 - math.exp(-87 * (3 / 87) ** 5 / 4))
+    assert row["expected_reports"] == pytest.approx(expected, rel=1e-9)
+    assert row["score"] == pytest.approx(3 * math.log(3 / expected), rel=1e-9)
 
 
 def test_repeated_phrases_accepts_word_frame() -> None:
@@ -320,6 +348,108 @@ def test_repeated_phrases_accepts_word_frame() -> None:
     words = word_frame(sections, ["section_id", "report_id"])
     assert repeated_phrases(words).equals(repeated_phrases(sections))
     assert repeated_phrases(sections)["phrase"].to_list() == ["alpha beta gamma delta"]
+
+
+PLANTED_SENTENCE = "This report was compiled by the autonomous research crew under protocol seven."
+
+
+def test_a_sentence_planted_in_30_percent_of_reports_ranks_first() -> None:
+    """40 reports of 8 seed paragraphs each (every paragraph in ~4.5 reports, while stock
+    phrases like "of ai llms" are in almost all): the sentence pasted into 12 of them is the
+    top phrase. Ranked by report count instead, "of ai llms" (37 reports) would be."""
+    paragraphs = all_seed_paragraphs()
+    rng = random.Random(16)
+    frames = []
+    planted = set()
+    for r in range(40):
+        chosen = rng.sample(paragraphs, 8)
+        if r % 10 < 3:
+            k = rng.randrange(len(chosen))
+            chosen[k] = f"{chosen[k]} {PLANTED_SENTENCE}"
+            planted.add(f"R{r:02d}")
+        frames.append(sections_frame(f"R{r:02d}", chosen, f"r{r:02d}s"))
+    assert len(planted) == 12
+    phrases = repeated_phrases(pl.concat(frames), top=20)
+    top = phrases.row(0, named=True)
+    sentence = " ".join(re.findall(r"\w+", PLANTED_SENTENCE.lower()))
+    assert top["phrase"] in sentence and top["n"] >= 5, phrases
+    assert top["n_reports"] == 12
+    assert top["score"] > phrases["score"][1]
+    # The other windows of the sentence continue the first one: they are not listed again.
+    assert sum(p in sentence for p in phrases["phrase"]) == 1
+
+
+def _content_words(phrase: str) -> int:
+    """Words of `phrase` that are neither a scikit-learn English stopword nor a number."""
+    return sum(
+        word not in ENGLISH_STOP_WORDS and not re.fullmatch(r"[\d_\-'’]+", word)
+        for word in phrase.split(" ")
+    )
+
+
+def test_corpus_top_phrases_are_not_plain_english() -> None:
+    """On ../shared/corpus: each of the top 20 phrases has two or more content words; the
+    English collocations that led the report-count ranking are gone."""
+    from pipelines.report_files import list_report_files, report_id
+    from pipelines.text.repair import repair
+    from pipelines.text.sections import extract_sections
+
+    folder = corpus_dir()
+    rows = []
+    for listed in list_report_files(folder):
+        repaired = repair((folder / listed.name).read_bytes())
+        rid = report_id(listed.name)
+        for section in extract_sections(repaired.text, repaired.first_line).sections:
+            rows.append((rid, f"{rid}:{section.ordinal:03d}", section.plain_text))
+    sections = pl.DataFrame(rows, schema=["report_id", "section_id", "plain_text"], orient="row")
+    assert sections["report_id"].n_unique() == 20
+    top = repeated_phrases(sections, top=20)
+    assert top.height == 20
+    assert all(_content_words(phrase) >= 2 for phrase in top["phrase"]), top
+    assert not {"the development of", "the use of", "has led to", "is crucial for"} & set(
+        top["phrase"]
+    )
+    assert top["score"].is_sorted(descending=True)
+    assert (top["n_reports"] >= 2).all()
+    assert (top["expected_reports"] < top["n_reports"]).all()
+
+
+def test_incremental_phrase_counts_equal_a_full_recount() -> None:
+    """Candidates of reports A, plus the counts of new reports B, equal the candidates of A + B
+    for every stored row (phrases, 1-grams and totals), and rank the same."""
+    paragraphs = all_seed_paragraphs()
+    rng = random.Random(3)
+    first = pl.concat(
+        [sections_frame(f"A{i}", rng.sample(paragraphs, 10), f"a{i}s") for i in range(6)]
+    )
+    later = pl.concat(
+        [sections_frame(f"B{i}", rng.sample(paragraphs, 10), f"b{i}s") for i in range(3)]
+    )
+    stored = frequent_phrases(first)
+    assert set(stored.filter(pl.col("n") < 3)["n"]) == {0, 1}
+    totals = stored.filter(pl.col("n") == 0).row(0, named=True)
+    assert (totals["phrase"], totals["n_reports"]) == ("", 6)
+    assert totals["n_occurrences"] == sum(
+        len(re.findall(r"\w+(?:['’\-]\w+)*", text)) for text in first["plain_text"]
+    )
+    counts = count_phrases(later, stored)
+    folded = stored.update(
+        add_counts(stored.join(counts, on="phrase", how="semi"), counts), on="phrase"
+    )
+    full = frequent_phrases(pl.concat([first, later]))
+    assert candidate_mismatches(folded, full, min_reports=2).height == 0
+    recounted = count_phrases(pl.concat([first, later]), stored)
+    assert (
+        folded.select("phrase", "n_reports", "n_occurrences")
+        .sort("phrase")
+        .equals(recounted.sort("phrase"))
+    )
+    same = full.join(folded.select("phrase"), on="phrase", how="semi")
+    assert (
+        rank_phrases(folded)
+        .drop("example_report_id", "example_section_id")
+        .equals(rank_phrases(same).drop("example_report_id", "example_section_id"))
+    )
 
 
 # --- 6. TF-IDF similarity ---------------------------------------------------------------------

@@ -13,7 +13,7 @@ import pytest
 
 from pipelines.text.tokens import count_words
 from pipelines.text.topics.assign import assign_topics, unmatched_sections
-from pipelines.text.topics.discover import discover_topics
+from pipelines.text.topics.discover import discover_topics, recurring_topics
 from pipelines.text.topics.tables import (
     report_topics,
     topic_frequency,
@@ -661,6 +661,7 @@ def test_discovery_handles_zero_and_one_section() -> None:
         "label",
         "top_terms",
         "n_sections",
+        "n_reports",
         "member_section_ids",
     ]
     assert empty_assignments.columns == ["section_id", "report_id", "topic_id", "score"]
@@ -671,6 +672,237 @@ def test_discovery_handles_zero_and_one_section() -> None:
     assert assignments["score"].to_list() == [pytest.approx(1.0)]
     stopwords_only = _unmatched({"x:1": "the and of", "x:2": "it is a"})
     assert discover_topics(stopwords_only)[0].height == 0
+
+
+# --------------------------------------------------------------------------------------------
+# Recurring discovered topics, and labels without the stopwords of the report's language
+# --------------------------------------------------------------------------------------------
+
+# Hand-written reports: each has an AI section the taxonomy tags, plus untagged text. The
+# beekeeping theme recurs in two reports; the sailing theme fills two sections of ONE report.
+THEME_REPORTS = {
+    "apiary_notes.md": """# Model Release Notes
+
+## 1. Reasoning benchmarks
+
+Large language models improved on reasoning benchmarks this quarter. Transformer
+architectures with more parameters solved harder math problems, and chain-of-thought
+prompting raised accuracy on multi-step questions.
+
+## 2. Beekeeping on the rooftop
+
+The rooftop apiary now holds six hives. Beekeepers inspected every hive for the queen,
+counted the frames of capped honey and checked the swarm cells. The honey harvest reached
+forty jars of wildflower honey, and the bees pollinated the orchard next door.
+""",
+    "orchard_update.md": """# Quarterly Update
+
+## 1. Fine-tuning results
+
+Fine-tuning the pretrained models on domain-specific data cut the error rate, and
+instruction tuning made the assistants follow formatting rules more often.
+
+## 2. Hives and pollination
+
+Our beekeepers split two strong hives before the swarm season. Each hive kept a young
+queen, and the bees pollinated the apple orchard. We extracted the honey from the capped
+frames: the wildflower honey sold out at the farm shop.
+""",
+    "harbour_log.md": """# Harbour Log
+
+## 1. Model architectures
+
+New transformer architectures with billions of parameters were released, and scaling the
+layers improved the models on long documents.
+
+## 2. Sailing the regatta
+
+The sailing club raced twelve yachts in the autumn regatta. Sailors trimmed the mainsail
+and the jib as the wind rose, and the fastest yacht rounded the buoy first. After the race
+the crews moored the yachts in the harbour.
+
+## 3. Keeping yachts seaworthy
+
+Before the regatta the sailors scraped the hull of every yacht, checked the keel bolts
+and replaced the worn sheets on the jib. The harbour master inspected the moorings, and the
+club hauled two yachts out of the harbour for winter.
+""",
+}
+FRENCH_REPORT = """# Rapport sur les villages
+
+## La boulangerie des villages
+
+Les boulangers des villages préparent le pain chaque matin avec de la farine des moulins
+locaux. Les fours des boulangeries chauffent dès quatre heures et les habitants achètent les
+baguettes et les miches pour la journée. Dans les villages, la boulangerie est aussi un lieu
+de rencontre pour les habitants.
+
+## Le levain et la farine
+
+Le levain des boulangers est nourri avec de la farine et de l'eau. Les boulangers gardent le
+levain pendant des années, et les miches de pain au levain se conservent plusieurs jours.
+Les moulins des villages livrent la farine aux boulangeries.
+"""
+TURKISH_REPORT = """# Köy raporu
+
+## Köy pazarı
+
+Bu köyde her hafta bir pazar kurulur ve bu pazar için köylüler sebze ve meyve getirir.
+Pazarcılar tezgahlarını sabah erkenden kurar ve bir çok aile alışverişini bu pazarda yapar.
+Pazar köy için bir buluşma yeri olarak da önemlidir.
+
+## Pazarda sebze ve meyve
+
+Bu pazarda domates, biber ve elma gibi sebze ve meyve satılır. Pazarcılar her sabah bir
+kamyon ile köye gelir ve tezgahlarda taze sebze ve meyve bulunur. Bu pazar için köylüler bir
+yıl boyunca sebze ve meyve yetiştirir.
+"""
+
+# Function words a reader of each language would never accept in a topic label (hand list).
+FRENCH_FUNCTION_WORDS = {
+    "le", "la", "les", "des", "de", "du", "un", "une", "et", "en", "est", "au", "aux", "pour",
+    "dans", "avec", "sur", "par", "se", "ce", "ces", "aussi", "pendant", "dès", "chaque",
+    "l", "d",
+}  # fmt: skip
+TURKISH_FUNCTION_WORDS = {
+    "bir", "ve", "bu", "için", "ile", "da", "de", "her", "çok", "gibi", "olarak", "boyunca",
+}  # fmt: skip
+
+
+def _theme_sections(reports: dict[str, str]) -> pl.DataFrame:
+    """Sections of hand-written reports (report_id = file stem)."""
+    return pl.concat(
+        [split_sections(name.removesuffix(".md"), text) for name, text in reports.items()]
+    )
+
+
+def test_single_report_clusters_stay_out_of_the_topic_tables(taxonomy: pl.DataFrame) -> None:
+    """The theme of two reports is a recurring topic in topic_frequency, report_topics and
+    topic_trend; the theme of one report is only in discovered_topics, with n_reports 1."""
+    sections = _theme_sections(THEME_REPORTS)
+    tagged = assign_topics(sections, taxonomy)
+    unmatched = unmatched_sections(sections.filter(~pl.col("is_preamble")), tagged)
+    assert set(unmatched["heading"]) == {
+        "Beekeeping on the rooftop",
+        "Hives and pollination",
+        "Sailing the regatta",
+        "Keeping yachts seaworthy",
+    }
+    discovered, members = discover_topics(unmatched)
+    by_label = {row["label"]: row for row in discovered.iter_rows(named=True)}
+    bees = next(row for label, row in by_label.items() if "honey" in label)
+    sails = next(row for label, row in by_label.items() if "regatta" in label)
+    assert (bees["n_sections"], bees["n_reports"]) == (2, 2)
+    assert (sails["n_sections"], sails["n_reports"]) == (2, 1)
+
+    recurring, recurring_members = recurring_topics(discovered, members)
+    assert recurring["topic_id"].to_list() == [bees["topic_id"]]
+    assert set(recurring_members["topic_id"]) == {bees["topic_id"]}
+    assignments = pl.concat(
+        [
+            tagged.select("section_id", "report_id", "topic_id", "score", "is_primary"),
+            recurring_members.with_columns(pl.lit(True).alias("is_primary")),
+        ]
+    )
+    labels = pl.concat(
+        [taxonomy.select("topic_id", "label"), recurring.select("topic_id", "label")]
+    )
+    reports = pl.DataFrame(
+        {
+            "report_id": [name.removesuffix(".md") for name in THEME_REPORTS],
+            "report_date": [datetime(2025, 1, day) for day in (1, 2, 3)],
+            "arrival_rank": [1, 2, 3],
+        }
+    )
+    frequency = topic_frequency(assignments, sections, reports, labels)
+    row = frequency.filter(pl.col("topic_id") == bees["topic_id"]).row(0, named=True)
+    assert (row["label"], row["n_reports"], row["n_sections"]) == (bees["label"], 2, 2)
+    for table in (
+        frequency,
+        report_topics(assignments, sections),
+        topic_trend(assignments, sections, reports),
+    ):
+        assert sails["topic_id"] not in table["topic_id"].to_list()
+        assert bees["topic_id"] in table["topic_id"].to_list()
+
+
+@pytest.mark.pipeline
+def test_pipeline_lands_single_report_topics_in_discovered_topics_only(tmp_path: Path) -> None:
+    """`reportscope run` on the hand-written reports: the beekeeping topic (2 reports) is in
+    corpus.topics and topic_frequency; the sailing, French and Turkish ones (1 report each)
+    are in corpus.discovered_topics only, with n_reports = 1, and labels free of stopwords."""
+    import duckdb
+
+    from tests.conftest import build_warehouse
+
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    for name, text in {
+        **THEME_REPORTS,
+        "rapport_villages.md": FRENCH_REPORT,
+        "koy_raporu.md": TURKISH_REPORT,
+    }.items():
+        (reports / name).write_text(text, encoding="utf-8")
+    warehouse = build_warehouse(tmp_path, reports)
+    with duckdb.connect(str(warehouse / "reportscope.duckdb"), read_only=True) as con:
+        discovered = con.sql("SELECT topic_id, label, n_reports FROM corpus.discovered_topics").pl()
+        frequency = con.sql("SELECT topic_id, n_reports FROM corpus.topic_frequency").pl()
+        catalog = con.sql("SELECT topic_id FROM corpus.topics WHERE source = 'discovered'").pl()
+        members = con.sql("SELECT DISTINCT topic_id FROM corpus.discovered_section_topics").pl()
+    by_word = {
+        word: row
+        for row in discovered.iter_rows(named=True)
+        for word in ("honey", "regatta", "levain", "pazar")
+        if word in row["label"]
+    }
+    assert set(by_word) == {"honey", "regatta", "levain", "pazar"}, discovered
+    bees = by_word.pop("honey")
+    assert bees["n_reports"] == 2
+    assert dict(frequency.iter_rows())[bees["topic_id"]] == 2
+    assert catalog["topic_id"].to_list() == members["topic_id"].to_list() == [bees["topic_id"]]
+    for row in by_word.values():
+        assert row["n_reports"] == 1
+        assert row["topic_id"] not in frequency["topic_id"].to_list()
+    labels = {
+        word for row in discovered.iter_rows(named=True) for word in row["label"].split(" · ")
+    }
+    assert not labels & (FRENCH_FUNCTION_WORDS | TURKISH_FUNCTION_WORDS), labels
+
+
+@pytest.mark.parametrize(
+    ("report", "function_words", "theme_words"),
+    [
+        (FRENCH_REPORT, FRENCH_FUNCTION_WORDS, {"farine", "levain", "boulangers", "villages"}),
+        (TURKISH_REPORT, TURKISH_FUNCTION_WORDS, {"pazar", "sebze", "meyve", "pazarcılar"}),
+    ],
+    ids=["french", "turkish"],
+)
+def test_discovered_labels_hold_no_stopword_of_the_report_language(
+    report: str, function_words: set[str], theme_words: set[str]
+) -> None:
+    """A French and a Turkish two-section cluster: "des", "les", "bir", "ve" are among the
+    most frequent words of the text, yet the label is made of the theme's words only."""
+    sections = _theme_sections({"local.md": report, **THEME_REPORTS})
+    local = sections.filter(pl.col("report_id") == "local")
+    frequent = (
+        local.select(pl.col("plain_text").str.to_lowercase().str.extract_all(r"\w+"))
+        .explode("plain_text")
+        .group_by("plain_text")
+        .len()
+        .sort("len", descending=True)
+        .head(5)["plain_text"]
+    )
+    assert set(frequent) & function_words  # without the language's stopwords they would lead
+    discovered, _ = discover_topics(sections.filter(~pl.col("is_preamble")))
+    cluster = discovered.filter(
+        pl.col("member_section_ids").list.eval(pl.element().str.starts_with("local:")).list.all()
+    )
+    assert cluster.height == 1, discovered
+    terms = cluster["top_terms"][0].to_list()
+    assert len(terms) == 3
+    assert not set(terms) & function_words, terms
+    assert set(terms) <= theme_words, terms
+    assert cluster["label"][0] == " · ".join(terms)
 
 
 # --------------------------------------------------------------------------------------------

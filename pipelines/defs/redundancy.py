@@ -42,7 +42,8 @@ NOVELTY_INDEX = "report_novelty_index"
 # repeated_phrases' bookkeeping: the reports its counts hold, and every candidate phrase.
 PHRASES_INDEX = "repeated_phrases_index"
 PHRASE_CANDIDATES = "phrase_candidates"
-PHRASE_PARAMETERS = "n=3..8;min_reports=0.5%;top=100;v1"
+# v2: the candidates hold the 1-grams and the totals row the score needs.
+PHRASE_PARAMETERS = "n=3..8;min_reports=0.5%;top=100;v2"
 
 # The (report, shingle) pairs that decide the novelty of the changed reports (selected_keys):
 # all of theirs, plus, per shingle they hold, only the EARLIEST other report holding it (a
@@ -272,12 +273,14 @@ def report_similarity(warehouse: WarehouseResource) -> dg.MaterializeResult:
     "repeated_phrases",
     group="redundancy",
     deps=["report_inventory"],
-    description="Boilerplate: the 3- to 8-word phrases that recur in the most reports, with "
-    "report counts and an example. New reports update the counts of the stored candidates "
-    "(corpus.phrase_candidates); the daily full refresh finds new candidates.",
+    description="Boilerplate: the 3- to 8-word phrases (two or more content words) that "
+    "recur across reports far more than their words' frequencies predict (score = reports × "
+    "ln(reports / expected reports)), with an example. New reports update the counts of the "
+    "stored candidates and word counts (corpus.phrase_candidates); the daily full refresh "
+    "finds new candidates.",
 )
 def repeated_phrases(context: dg.AssetExecutionContext, warehouse: WarehouseResource):  # type: ignore[no-untyped-def]
-    """Maximal phrases shared by the most reports, folding in only the new reports' counts."""
+    """The best-scored maximal phrases (`rank_phrases`), folding in only the new reports' counts."""
     store = warehouse.get()
     current = current_reports(store)
     plan = plan_for(
@@ -322,7 +325,9 @@ def repeated_phrases(context: dg.AssetExecutionContext, warehouse: WarehouseReso
             "dagster/row_count": phrases.height,
             "mode": plan.describe(),
             "candidates": candidates.height,
-            "preview": markdown_preview(phrases.select("phrase", "n_reports", "n_occurrences")),
+            "preview": markdown_preview(
+                phrases.select("phrase", "n_reports", "n_occurrences", "score")
+            ),
         },
     )
     if check is not None:

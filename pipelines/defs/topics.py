@@ -17,8 +17,9 @@ from pipelines.corpus_reads import (
 from pipelines.increment_state import current_reports, plan_for
 from pipelines.increments import INDEX_KEY, index_rows_of, table_index
 from pipelines.resources import Taxonomy, WarehouseResource
+from pipelines.text.stopwords import content_words, default_stopwords
 from pipelines.text.topics.assign import unmatched_sections
-from pipelines.text.topics.discover import content_words, default_stopwords, discover_topics
+from pipelines.text.topics.discover import MIN_TOPIC_REPORTS, discover_topics, recurring_topics
 from pipelines.text.topics.tables import (
     report_topics,
     topic_frequency,
@@ -35,7 +36,8 @@ TOPIC_IDS_EXIST_IN_TAXONOMY = "topic_ids_exist_in_taxonomy"
 CATALOG_INDEX = "topic_catalog_index"
 TABLES_INDEX = "topic_tables_index"
 WORD_COUNTS = "topic_word_counts"
-DISCOVERY_PARAMETERS = "discovery=v1"
+# v2: n_reports, recurring topics only in the catalog, report-language stopwords.
+DISCOVERY_PARAMETERS = "discovery=v2"
 MIN_TERM_LENGTH = 3  # topic_terms' default
 REPORTS_PER_CHUNK = 1000
 # Below this share of (non-preamble) sections with a taxonomy topic, the check warns.
@@ -51,15 +53,17 @@ MIN_TAXONOMY_COVERAGE = 0.8
             kinds=frozenset({"scikit-learn", "duckdb"}),
             deps=["section_topics", "report_inventory"],
             description="New topics proposed from the sections no taxonomy topic matches: "
-            "TF-IDF clusters labelled by their top c-TF-IDF terms, ids stable while members stay.",
+            "TF-IDF clusters labelled by their top c-TF-IDF terms, ids stable while members "
+            f"stay, with the reports they come from; those from >= {MIN_TOPIC_REPORTS} reports "
+            "recur and join the topic tables (discovered_section_topics, topics).",
         ),
         corpus_spec(
             "topics",
             group="topics",
             kinds=frozenset({"duckdb"}),
             deps=["discovered_topics"],
-            description="Every topic: the taxonomy's (topics.toml) and the discovered ones, "
-            "with label, description and source.",
+            description="Every topic: the taxonomy's (topics.toml) and the recurring "
+            "discovered ones, with label, description and source.",
         ),
     ],
 )
@@ -94,17 +98,22 @@ def topic_catalog(
     tagged = store.read(f"SELECT section_id FROM {SCHEMA}.section_topics")
     unmatched = unmatched_sections(sections.filter(~pl.col("is_preamble")), tagged)
     discovered, members = discover_topics(unmatched)
+    # Single-report clusters stay in discovered_topics only: the topic tables and charts
+    # read the catalog and discovered_section_topics, which hold the recurring ones.
+    recurring, recurring_members = recurring_topics(discovered, members)
     catalog = pl.concat(
         [
             taxonomy.load().select(
                 "topic_id", "label", "description", pl.lit("taxonomy").alias("source")
             ),
-            discovered.select(
+            recurring.select(
                 "topic_id",
                 "label",
-                pl.format("Discovered among {} untagged sections", "n_sections").alias(
-                    "description"
-                ),
+                pl.format(
+                    "Discovered among {} untagged sections of {} reports",
+                    "n_sections",
+                    "n_reports",
+                ).alias("description"),
                 pl.lit("discovered").alias("source"),
             ),
         ]
@@ -112,7 +121,7 @@ def topic_catalog(
     store.replace_tables(
         {
             "discovered_topics": discovered,
-            "discovered_section_topics": members,
+            "discovered_section_topics": recurring_members,
             "topics": catalog,
             CATALOG_INDEX: table_index(current, parameters),
         }
@@ -122,8 +131,11 @@ def topic_catalog(
         metadata={
             "mode": plan.describe(),
             "dagster/row_count": discovered.height,
+            "recurring": recurring.height,
             "untagged_sections": unmatched.height,
-            "preview": markdown_preview(discovered.select("topic_id", "label", "n_sections")),
+            "preview": markdown_preview(
+                discovered.select("topic_id", "label", "n_sections", "n_reports")
+            ),
         },
     )
     yield dg.MaterializeResult(

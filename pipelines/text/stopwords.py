@@ -1,8 +1,23 @@
-"""English stopwords: scikit-learn's `ENGLISH_STOP_WORDS` (318 words, BSD-3), copied here.
+"""Stopwords: scikit-learn's English list (copied) plus a few report-language function words,
+and the stopwords of each report's own language.
 
-Importing scikit-learn costs a second or more per run process; the incremental path needs
-only this list. tests/test_stopwords.py checks that it equals scikit-learn's.
+`ENGLISH_STOP_WORDS` is scikit-learn's (318 words, BSD-3), copied here: importing
+scikit-learn costs a second or more per run process, and the incremental path needs only
+this list. tests/test_stopwords.py checks that it equals scikit-learn's.
+
+For reports in another language, `without_stopwords` also drops the stopwords of that
+language (French, Turkish, Spanish, German, Portuguese, Italian), from the `stopwordsiso`
+package (MIT; Stopwords ISO, whose lists ship inside the wheel as one JSON file: nothing is
+fetched at run time). The language of a report is the one whose list its words hit most
+(`text_languages`). Those lists are not applied to English text: the French and Italian
+lists hold "ai", the Portuguese one "sistema", and stopwordsiso's English list "research" and
+"computer".
 """
+
+from collections.abc import Iterable
+from functools import cache
+
+import polars as pl
 
 _WORDS = """
     a about above across after afterwards again against all almost alone along already also
@@ -30,3 +45,101 @@ _WORDS = """
     yourself yourselves
 """
 ENGLISH_STOP_WORDS: frozenset[str] = frozenset(_WORDS.split())
+
+# Function words of the report languages seen so far that sklearn's English list lacks.
+_EXTRA_STOPWORD_TEXT = """
+also across among based can could including may might must new one per several since
+such three two various well within without would yet however furthermore moreover
+additionally ensure ensuring like used using use key significant significantly
+ao aos as com como da das de do dos em entre essa esse essas esses está estão isso mais
+mas na nas no nos os ou para pela pelas pelo pelos por que se sem ser seu sua suas seus
+são também tem uma um umas uns à às é
+"""
+_EXTRA_STOPWORDS = frozenset(_EXTRA_STOPWORD_TEXT.split())
+
+
+def default_stopwords() -> frozenset[str]:
+    """English stopwords (scikit-learn's list) plus a few report-language function words."""
+    return ENGLISH_STOP_WORDS | _EXTRA_STOPWORDS
+
+
+def content_words(words: pl.Expr, min_length: int, stopwords: Iterable[str]) -> pl.Expr:
+    """Mask of content words: long enough, not a stopword, not a number."""
+    return (
+        (words.str.len_chars() >= min_length)
+        & ~words.is_in(list(stopwords))
+        & ~words.str.contains(r"^[\d_\-'’]+$")
+    )
+
+
+# The languages `text_languages` tells apart (ISO 639-1); English first, so it wins ties.
+LANGUAGES = ("en", "fr", "tr", "es", "de", "pt", "it")
+
+
+@cache
+def language_stopwords() -> pl.DataFrame:
+    """(language, word): stopwordsiso's list for each of LANGUAGES, lowercased."""
+    from stopwordsiso import stopwords
+
+    return pl.DataFrame(
+        [
+            (language, word)
+            for language in LANGUAGES
+            for word in sorted({w.lower() for w in stopwords(language)})
+        ],
+        schema={"language": pl.String, "word": pl.String},
+        orient="row",
+    )
+
+
+def text_languages(words: pl.DataFrame, key: str) -> pl.DataFrame:
+    """`key`, language: per key, the LANGUAGES entry whose stopword list holds most of its
+    words (a row per occurrence in `words`, lowercased); English on a tie or no hit at all."""
+    order = pl.DataFrame(
+        {"language": list(LANGUAGES), "rank": list(range(len(LANGUAGES)))},
+        schema={"language": pl.String, "rank": pl.Int64},
+    )
+    hits = (
+        words.select(key, "word")
+        .join(language_stopwords(), on="word")
+        .group_by(key, "language")
+        .agg(pl.len().alias("hits"))
+        .join(order, on="language")
+        .sort([key, "hits", "rank"], descending=[False, True, False])
+        .group_by(key, maintain_order=True)
+        .first()
+    )
+    return (
+        words.select(key)
+        .unique(maintain_order=True)
+        .join(hits.select(key, "language"), on=key, how="left", maintain_order="left")
+        .with_columns(pl.col("language").fill_null(LANGUAGES[0]))
+    )
+
+
+def without_stopwords(
+    words: pl.DataFrame, key: str, min_length: int, stopwords: Iterable[str]
+) -> pl.DataFrame:
+    """The content words of `words` (one row per occurrence: `key`, word, ...), in order.
+
+    Dropped: `content_words`' non-content words (`stopwords`, numbers, short tokens) and, for
+    a key whose language (`text_languages`) is not English, that language's stopwords; its
+    words are split at apostrophes first (French "l'énergie" is "l" + "énergie", Turkish
+    "İstanbul'da" "istanbul" + "da").
+    """
+    languages = text_languages(words, key)
+    local = language_stopwords().filter(pl.col("language") != LANGUAGES[0])
+    apostrophe = r"['’]"
+    return (
+        words.join(languages, on=key, how="left", maintain_order="left")
+        .with_columns(
+            pl.when(pl.col("language") != LANGUAGES[0])
+            .then(pl.col("word").str.replace_all(apostrophe, " ").str.split(" "))
+            .otherwise(pl.concat_list(pl.col("word")))
+            .alias("word")
+        )
+        .explode("word")
+        .filter(content_words(pl.col("word"), min_length, stopwords))
+        .join(local, on=["language", "word"], how="anti", maintain_order="left")
+        .drop("language")
+    )

@@ -266,15 +266,23 @@ def repeated_phrases_chart(
     reports: pl.DataFrame | None = None,
     top_n: int = TOP_PHRASES,
 ) -> Chart | None:
-    """Horizontal bars: the phrases repeated in the most reports."""
+    """Horizontal bars: reports containing each boilerplate phrase, best `score` first."""
     if is_empty(repeated_phrases):
         return None
+    score = (
+        pl.col("score").cast(pl.Float64)
+        if "score" in repeated_phrases.columns
+        else pl.lit(None, pl.Float64)
+    )
     frame = repeated_phrases.with_columns(
         pl.col("phrase").cast(pl.String),
         pl.col("n_occurrences").cast(pl.Int64),
         pl.col("n").cast(pl.Int64),
+        score.alias("score"),
     ).sort(
-        ["n_reports", "n_occurrences", "phrase"], descending=[True, True, False], nulls_last=True
+        ["score", "n_reports", "n_occurrences", "phrase"],
+        descending=[True, True, True, False],
+        nulls_last=True,
     )
     total = frame.height
     shown = frame.head(top_n)
@@ -324,14 +332,17 @@ def repeated_phrases_chart(
         else ""
     )
     caption = (
-        "Longer bar = the phrase recurs verbatim in more reports (boilerplate candidates); hover "
-        f"for occurrences and an example report.{more}"
+        "Longer bar = the phrase recurs verbatim in more reports. Phrases are ordered by how "
+        "far they recur beyond what their words' frequencies predict (score = reports × "
+        "ln(reports / expected reports)), so common English does not lead; hover for "
+        f"occurrences and an example report.{more}"
     )
     summary = shown.select(
         "phrase",
         pl.col("n").alias("words"),
         pl.col("n_reports").alias("reports"),
         pl.col("n_occurrences").alias("occurrences"),
+        pl.col("score").round(1),
         pl.col("example").alias("example report"),
     ).head(SUMMARY_ROWS)
     return Chart("repeated_phrases", title, caption, fig, summary)

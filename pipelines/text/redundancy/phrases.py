@@ -1,28 +1,32 @@
-"""Repeated phrases (boilerplate): maximal 3..8-word phrases recurring in the most reports."""
+"""Repeated phrases (boilerplate): 3..8-word phrases recurring across reports far more than
+their words' frequencies predict.
+
+`frequent_phrases` finds the candidates (every n-gram in enough reports) together with the
+background model the ranking needs: the count of every frequent word (1-gram rows) and the
+corpus totals (one 0-gram row). `rank_phrases` scores the maximal candidates against that
+model; `count_phrases` and `add_counts` fold new reports into all of these rows alike.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 import numpy as np
 import polars as pl
 
 from pipelines.text.redundancy.codes import dense_codes
+from pipelines.text.stopwords import content_words, default_stopwords
 from pipelines.text.tokens import word_frame
 
-_STOPWORD_TEXT = """
-    a about above after again against all am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers herself him himself his how i if in into is it
-    its itself just me more most my myself no nor not now of off on once only or other our ours
-    ourselves out over own same she should so some such than that the their theirs them
-    themselves then there these they this those through to too under until up very was we were
-    what when where which while who whom why will with would you your yours yourself yourselves
-    also may might must shall via per etc"""
-STOPWORDS: frozenset[str] = frozenset(_STOPWORD_TEXT.split())
+# A content word: not a stopword (scikit-learn's English list plus report-language function
+# words), not a number, at least two characters ("e.g." is the words "e" and "g").
+STOPWORDS: frozenset[str] = default_stopwords()
+CONTENT_WORD_MIN_LENGTH = 2
+# A ranked phrase has at least this many content words ("the development of" has one).
+MIN_CONTENT_WORDS = 2
 
-
-PHRASE_SCHEMA = {
+_BASE_SCHEMA = {
     "phrase": pl.String,
     "n": pl.Int64,
     "n_reports": pl.Int64,
@@ -30,8 +34,18 @@ PHRASE_SCHEMA = {
     "example_report_id": pl.String,
     "example_section_id": pl.String,
 }
+# corpus.repeated_phrases: the ranked phrases (see `rank_phrases`).
+PHRASE_SCHEMA = {
+    **dict(list(_BASE_SCHEMA.items())[:4]),
+    "expected_reports": pl.Float64,
+    "score": pl.Float64,
+    **dict(list(_BASE_SCHEMA.items())[4:]),
+}
 # The phrase candidates a refresh counts new reports against (see `frequent_phrases`).
-CANDIDATE_SCHEMA = {**PHRASE_SCHEMA, "first_position": pl.Int64}
+CANDIDATE_SCHEMA = {**_BASE_SCHEMA, "first_position": pl.Int64}
+# The candidate row holding the corpus totals: n = 0, phrase = "" (the empty phrase occurs at
+# every word position: n_occurrences = words, n_reports = reports with at least one word).
+TOTALS_PHRASE = ""
 
 
 def default_min_reports(n_reports: int) -> int:
@@ -47,10 +61,7 @@ def repeated_phrases(
     min_reports: int | None = None,
     stopwords: Iterable[str] = STOPWORDS,
 ) -> pl.DataFrame:
-    """Maximal word n-grams (n_min..n_max) recurring in the most reports: boilerplate phrases.
-
-    `rank_phrases` over `frequent_phrases`: see both.
-    """
+    """The `top` boilerplate phrases of `sections`: `rank_phrases` over `frequent_phrases`."""
     candidates = frequent_phrases(sections, n_min, n_max, min_reports)
     return rank_phrases(candidates, top, stopwords)
 
@@ -58,16 +69,46 @@ def repeated_phrases(
 def rank_phrases(
     candidates: pl.DataFrame, top: int = 100, stopwords: Iterable[str] = STOPWORDS
 ) -> pl.DataFrame:
-    """The best `top` maximal candidates that are not all stopwords.
+    """The best `top` maximal phrases with >= MIN_CONTENT_WORDS content words, by `score`.
 
-    An n-gram is dropped when an (n+1)-gram candidate extending it on either side has the
-    same report count (a longer container with an equal count implies such an (n+1)-gram), or
-    when all its words are stopwords. Best first: n_reports, n_occurrences, n (descending),
-    then the first occurrence in corpus order.
+    Background model, from the candidates' own rows: N reports and T words (the totals row,
+    n = 0), and c(w), the occurrences of each word w (the 1-gram rows). If the words of the
+    corpus were drawn independently with frequencies q(w) = c(w) / T, a given word position
+    would start the phrase w_1 .. w_n with probability p = q(w_1) · … · q(w_n), and a report
+    of T / N words would contain it with probability 1 − exp(−p · T / N). So, with
+    O = n_reports:
+
+        expected_reports  E = N · (1 − exp(−T · q(w_1) · … · q(w_n) / N))
+        score                = O · ln(O / E)
+
+    ln(O / E) is how much more often than chance the words recur as this phrase (a PMI of the
+    phrase against its words); the factor O weighs that by how many reports share it (the
+    term O·ln(O/E) of the G² log-likelihood-ratio statistic). Common English ("the
+    development of") is expected often and has one content word; a sentence pasted into many
+    reports is expected almost never. E is computed in log space (it underflows doubles).
+
+    Kept: maximal phrases (dropped: an n-gram that an (n+1)-gram candidate extending it on
+    either side matches in report count, since a longer container with an equal count holds
+    it in the same reports) with at least MIN_CONTENT_WORDS content words (not in
+    `stopwords`, not a number, >= CONTENT_WORD_MIN_LENGTH characters); of a run of windows
+    of one longer passage — a phrase whose first occurrence starts one word after that of a
+    kept phrase of the same length and the same report and occurrence counts — only the
+    first window. Best first: score, n_reports, n_occurrences, n (descending), then the
+    first occurrence in corpus order.
     """
-    if candidates.height == 0:
+    phrases = candidates.filter(pl.col("n") >= 2)
+    if phrases.height == 0:
         return pl.DataFrame(schema=PHRASE_SCHEMA)
-    longer = candidates.filter(pl.col("n") > candidates["n"].min())
+    totals = candidates.filter((pl.col("n") == 0) & (pl.col("phrase") == TOTALS_PHRASE))
+    if totals.height != 1:
+        raise ValueError(
+            "candidates lack their totals row (n = 0): build them with frequent_phrases"
+        )
+    n_reports_total, n_words_total = (
+        totals.row(0, named=True)["n_reports"],
+        totals.row(0, named=True)["n_occurrences"],
+    )
+    longer = phrases.filter(pl.col("n") > phrases["n"].min())
     covered = pl.concat(
         [
             longer.select(
@@ -78,22 +119,73 @@ def rank_phrases(
             for pattern in (r" [^ ]+$", r"^[^ ]+ ")  # (n-1)-prefix, (n-1)-suffix
         ]
     ).unique()
-    ranked = candidates.join(covered, on=["phrase", "n", "n_reports"], how="anti").sort(
-        ["n_reports", "n_occurrences", "n", "first_position"],
-        descending=[True, True, True, False],
+    maximal = phrases.join(covered, on=["phrase", "n", "n_reports"], how="anti")
+    words = candidates.filter(pl.col("n") == 1).select(
+        pl.col("phrase").alias("word"), pl.col("n_occurrences").alias("count")
     )
-    # All-stopword phrases are rare: test the best rows in slices until `top` are kept.
-    stop_list = list(stopwords)
-    kept: list[pl.DataFrame] = []
-    for start in range(0, ranked.height, max(4 * top, 1)):
-        block = ranked.slice(start, max(4 * top, 1))
-        all_stop = (
-            block["phrase"].str.split(" ").list.eval(pl.element().is_in(stop_list)).list.all()
+    scored = _scored(maximal, words, n_reports_total, n_words_total, stopwords)
+    kept = scored.filter(pl.col("n_content") >= MIN_CONTENT_WORDS)
+    continued = kept.select(
+        "n", "n_reports", "n_occurrences", (pl.col("first_position") + 1).alias("first_position")
+    )
+    kept = kept.join(
+        continued, on=["n", "n_reports", "n_occurrences", "first_position"], how="anti"
+    )
+    return (
+        kept.sort(
+            ["score", "n_reports", "n_occurrences", "n", "first_position"],
+            descending=[True, True, True, True, False],
+            nulls_last=True,
         )
-        kept.append(block.filter(~all_stop))
-        if sum(frame.height for frame in kept) >= top:
-            break
-    return pl.concat(kept).head(top).select(PHRASE_SCHEMA.keys())
+        .head(top)
+        .select(PHRASE_SCHEMA.keys())
+    )
+
+
+def _scored(
+    phrases: pl.DataFrame,
+    words: pl.DataFrame,
+    n_reports: int,
+    n_words: int,
+    stopwords: Iterable[str],
+) -> pl.DataFrame:
+    """`phrases` with n_content (content words), expected_reports and score (`rank_phrases`).
+
+    ln E = ln N + ln(1 − exp(−x)) with ln x = ln(T / N) + Σ ln q(w_i); for ln x < −20,
+    ln(1 − exp(−x)) is ln x to within 1e-9 (and 1 − exp(−x) would lose its digits).
+    """
+    stop = list(stopwords)
+    per_word = (
+        phrases.with_row_index("row")
+        .select("row", pl.col("phrase").str.split(" "))
+        .explode("phrase")
+        .rename({"phrase": "word"})
+        .join(words, on="word", how="left", maintain_order="left")
+        .group_by("row")
+        .agg(
+            content_words(pl.col("word"), CONTENT_WORD_MIN_LENGTH, stop)
+            .sum()
+            .cast(pl.Int64)
+            .alias("n_content"),
+            (pl.col("count").cast(pl.Float64) / n_words).log().sum().alias("log_p"),
+            pl.col("count").null_count().alias("unknown"),
+        )
+    )
+    log_x = math.log(n_words / n_reports) + pl.col("log_p")
+    log_expected = math.log(n_reports) + pl.when(log_x < -20).then(log_x).otherwise(
+        (1.0 - (-log_x.exp()).exp()).log()
+    )
+    observed = pl.col("n_reports").cast(pl.Float64)
+    return (
+        phrases.with_row_index("row")
+        .join(per_word, on="row", how="left")
+        .with_columns(pl.when(pl.col("unknown") == 0).then(log_expected).alias("log_expected"))
+        .with_columns(
+            pl.col("log_expected").exp().alias("expected_reports"),
+            (observed * (observed.log() - pl.col("log_expected"))).alias("score"),
+        )
+        .drop("row", "log_p", "unknown", "log_expected")
+    )
 
 
 def frequent_phrases(
@@ -102,7 +194,8 @@ def frequent_phrases(
     n_max: int = 8,
     min_reports: int | None = None,
 ) -> pl.DataFrame:
-    """Every word n-gram (n_min..n_max) found in >= `min_reports` reports: phrase candidates.
+    """Every word n-gram (n_min..n_max) found in >= `min_reports` reports: phrase candidates,
+    with the background model `rank_phrases` scores them against.
 
     Input: a sections frame (`section_id`, `report_id`, `plain_text`) or a `word_frame` output
     over (`section_id`, `report_id`). Apriori growth: an n-gram is only built where its
@@ -110,7 +203,11 @@ def frequent_phrases(
     `default_min_reports`), so work shrinks with n. Output (CANDIDATE_SCHEMA): phrase
     (lowercased words joined by spaces), n, n_reports, n_occurrences (overlaps count),
     example_report_id and example_section_id (first occurrence), first_position (its word
-    position in corpus order, the last tie-break of `rank_phrases`).
+    position in corpus order, the last tie-break of `rank_phrases`). Besides the n-grams: the
+    1-grams (every word in >= `min_reports` reports, so every word of a candidate: apriori)
+    and the totals row (n = 0, phrase "": n_occurrences = words, n_reports = reports with a
+    word). New reports add to these rows like to the others (`count_phrases`, `add_counts`),
+    so the background model of an incrementally refreshed table equals a full recount's.
     """
     if not 1 <= n_min <= n_max:
         raise ValueError("need 1 <= n_min <= n_max")
@@ -148,9 +245,23 @@ def frequent_phrases(
         current[starts] = ids
         levels.append(stats.drop("key").with_columns(n=pl.lit(n, pl.Int64)))
         previous = current
-    pool = pl.concat(levels[n_min - 1 :]) if len(levels) >= n_min else None
-    if pool is None or pool.height == 0:
-        return pl.DataFrame(schema=CANDIDATE_SCHEMA)
+    # The phrases, plus the 1-grams (every word of a phrase is one: the background model of
+    # `rank_phrases`) and the totals row.
+    totals = pl.DataFrame(
+        {
+            "phrase": [TOTALS_PHRASE],
+            "n": [0],
+            "n_reports": [int(report.max()) + 1],
+            "n_occurrences": [len(word)],
+            "example_report_id": [meta["report_id"][int(row[0])]],
+            "example_section_id": [meta["section_id"][int(row[0])]],
+            "first_position": [0],
+        },
+        schema=CANDIDATE_SCHEMA,
+    )
+    if not levels:
+        return totals
+    pool = pl.concat(levels[:1] + levels[max(n_min - 1, 1) :])
     first, length = pool["first"].to_numpy(), pool["n"].to_numpy()
     vocabulary = words["word"].cast(pl.String)
     # Phrase text: the words at first .. first+n-1 (positions past n are masked out).
@@ -166,7 +277,7 @@ def frequent_phrases(
         pl.concat_list(pl.all()).list.drop_nulls().list.join(" ").alias("phrase")
     )["phrase"]
     first_rows = meta.select("report_id", "section_id")[row[first]]
-    return pl.DataFrame(
+    found = pl.DataFrame(
         {
             "phrase": phrases,
             "n": pool["n"],
@@ -178,13 +289,15 @@ def frequent_phrases(
         },
         schema=CANDIDATE_SCHEMA,
     )
+    return pl.concat([totals, found])
 
 
 def count_phrases(sections: pl.DataFrame, candidates: pl.DataFrame) -> pl.DataFrame:
     """How often each candidate phrase occurs in `sections`: phrase, n_reports, n_occurrences.
 
     The same words as `frequent_phrases` (lowercased WORD_PATTERN tokens, n-grams within a
-    section, overlaps counted); phrases absent from `sections` are left out.
+    section, overlaps counted), 1-grams and the totals row (n = 0: words, reports with a word)
+    included; phrases absent from `sections` are left out.
     """
     out = {"phrase": pl.String, "n_reports": pl.Int64, "n_occurrences": pl.Int64}
     if candidates.height == 0 or sections.height == 0:
@@ -194,6 +307,9 @@ def count_phrases(sections: pl.DataFrame, candidates: pl.DataFrame) -> pl.DataFr
     )
     found = []
     for n in sorted(set(candidates["n"].to_list())):
+        if n == 0:  # the empty phrase: once per word position
+            found.append(words.select("report_id", pl.lit(TOTALS_PHRASE).alias("phrase")))
+            continue
         wanted = candidates.filter(pl.col("n") == n)["phrase"]
         grams = words.select(
             "report_id",

@@ -8,26 +8,16 @@ from collections.abc import Iterable
 import numpy as np
 import polars as pl
 
-from pipelines.text.stopwords import ENGLISH_STOP_WORDS
+from pipelines.text.stopwords import default_stopwords, without_stopwords
 from pipelines.text.topics.taxonomy import DISCOVERED_PREFIX
 from pipelines.text.topics.terms import match_tokens
-
-# Function words of the report languages seen so far that sklearn's English list lacks.
-_EXTRA_STOPWORD_TEXT = """
-also across among based can could including may might must new one per several since
-such three two various well within without would yet however furthermore moreover
-additionally ensure ensuring like used using use key significant significantly
-ao aos as com como da das de do dos em entre essa esse essas esses está estão isso mais
-mas na nas no nos os ou para pela pelas pelo pelos por que se sem ser seu sua suas seus
-são também tem uma um umas uns à às é
-"""
-_EXTRA_STOPWORDS = frozenset(_EXTRA_STOPWORD_TEXT.split())
 
 _DISCOVERED_SCHEMA = {
     "topic_id": pl.String,
     "label": pl.String,
     "top_terms": pl.List(pl.String),
     "n_sections": pl.Int64,
+    "n_reports": pl.Int64,
     "member_section_ids": pl.List(pl.String),
 }
 _DISCOVERED_ASSIGNMENT_SCHEMA = {
@@ -38,18 +28,18 @@ _DISCOVERED_ASSIGNMENT_SCHEMA = {
 }
 
 
-def default_stopwords() -> frozenset[str]:
-    """English stopwords (scikit-learn's list) plus a few report-language function words."""
-    return ENGLISH_STOP_WORDS | _EXTRA_STOPWORDS
+# A discovered topic recurs, and so joins the topic tables and charts, when its sections come
+# from at least this many reports; a cluster inside one report is that report's own theme.
+MIN_TOPIC_REPORTS = 2
 
 
-def content_words(words: pl.Expr, min_length: int, stopwords: Iterable[str]) -> pl.Expr:
-    """Mask of content words: long enough, not a stopword, not a number."""
-    return (
-        (words.str.len_chars() >= min_length)
-        & ~words.is_in(list(stopwords))
-        & ~words.str.contains(r"^[\d_\-'’]+$")
-    )
+def recurring_topics(
+    discovered: pl.DataFrame, assignments: pl.DataFrame, min_reports: int = MIN_TOPIC_REPORTS
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The discovered topics whose sections come from >= `min_reports` reports, and their
+    assignments: what the topic catalog, tables and charts use (`discover_topics` output in)."""
+    kept = discovered.filter(pl.col("n_reports") >= min_reports)
+    return kept, assignments.join(kept.select("topic_id"), on="topic_id", how="semi")
 
 
 def _cluster_id(member_ids: Iterable[str]) -> str:
@@ -158,7 +148,8 @@ def discover_topics(
     """Cluster untagged sections into new topics labelled by their top c-TF-IDF terms.
 
     Text = heading + plain_text, tokenized with WORD_PATTERN, stopwords/numbers/short tokens
-    dropped. Sections are TF-IDF vectorized (scikit-learn, sublinear tf) and grouped by
+    dropped: English ones everywhere, and in a report written in another language the
+    stopwords of that language too (`without_stopwords`), so labels hold none of them. Sections are TF-IDF vectorized (scikit-learn, sublinear tf) and grouped by
     agglomerative clustering (average linkage on cosine distance, cut at
     `distance_threshold`): deterministic for the same input, whatever the row order, since
     rows are sorted by section_id first. Above `EXACT_CLUSTERING_MAX` sections a sample is
@@ -168,6 +159,8 @@ def discover_topics(
     term frequency over all classes)), joined by " · ". Its id is "new_" + a hash of its
     sorted member section_ids, so it is stable across refreshes while the members stay the
     same. Assignment `score` is the cosine similarity of a section to its cluster centroid.
+    `n_reports` counts the reports its sections come from: every cluster is returned, and
+    `recurring_topics` keeps those found in more than one report.
     """
     from scipy import sparse
     from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
@@ -190,10 +183,15 @@ def discover_topics(
         .unique("section_id", keep="first", maintain_order=True)
         .sort("section_id")
     )
-    stopwords = default_stopwords()
     tokens = (
-        match_tokens(docs.select("section_id", "text"), ["section_id"], "text")
-        .filter(content_words(pl.col("word"), min_term_length, stopwords))
+        without_stopwords(
+            match_tokens(
+                docs.select("section_id", "report_id", "text"), ["section_id", "report_id"], "text"
+            ),
+            "report_id",
+            min_term_length,
+            default_stopwords(),
+        )
         .group_by("section_id", maintain_order=True)
         .agg(pl.col("word"))
     )
@@ -260,6 +258,7 @@ def discover_topics(
                 "label": " · ".join(top_terms) if top_terms else topic_id,
                 "top_terms": top_terms,
                 "n_sections": len(member_ids),
+                "n_reports": len({report_ids[i] for i in members}),
                 "member_section_ids": member_ids,
             }
         )

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 
 import polars as pl
 
+from pipelines.text.stopwords import content_words, default_stopwords
 from pipelines.text.tokens import word_frame
 from pipelines.text.topics.assign import primary_topics
-from pipelines.text.topics.discover import content_words, default_stopwords
 from pipelines.text.topics.taxonomy import load_taxonomy
 
 
