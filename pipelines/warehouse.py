@@ -265,8 +265,16 @@ class Warehouse:
                     written[table] += frame.height
         return written
 
-    def replace_tables(self, tables: dict[str, pl.DataFrame]) -> int:
-        """Replace corpus-wide tables' contents in ONE transaction; returns rows written."""
+    def replace_tables(
+        self,
+        tables: dict[str, pl.DataFrame],
+        rows: Sequence[tuple[str, pl.DataFrame, str, Sequence[str]]] = (),
+    ) -> int:
+        """Replace corpus-wide tables' contents in ONE transaction; returns rows written.
+
+        `rows` (table, frame, key column, keys) are replaced as `replace_many` does, in the
+        same transaction: an incremental table can rewrite some tables and patch others.
+        """
         with self.connect() as connection, _transaction(connection):
             for table, frame in tables.items():
                 connection.register("incoming_frame", frame)
@@ -274,7 +282,11 @@ class Warehouse:
                     f'CREATE OR REPLACE TABLE {SCHEMA}."{table}" AS SELECT * FROM incoming_frame'
                 )
                 connection.unregister("incoming_frame")
-        return sum(frame.height for frame in tables.values())
+            for table, frame, key_column, keys in rows:
+                self._ensure_table(connection, table, frame)
+                self._delete_keys(connection, table, key_column, keys)
+                self._insert(connection, table, frame)
+        return sum(frame.height for frame in tables.values()) + sum(f.height for _, f, _, _ in rows)
 
     def delete_reports(self, report_ids: Sequence[str], file_names: Sequence[str]) -> None:
         """Remove every row that came from these reports, in every per-report table."""
