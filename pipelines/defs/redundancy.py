@@ -1,15 +1,26 @@
 """Redundancy: repetition inside reports, near-duplicate sections across them, novelty."""
 
+from collections.abc import Iterator
+
 import dagster as dg
 import polars as pl
 
 from pipelines.asset_checks import offending_rows_check
 from pipelines.asset_metadata import markdown_preview
-from pipelines.asset_specs import corpus_asset, report_asset
+from pipelines.asset_specs import corpus_asset, corpus_spec, report_asset
 from pipelines.corpus_reads import read_reports, read_section_texts, report_texts
+from pipelines.increment_state import current_reports, plan_for
+from pipelines.increments import IncrementPlan
 from pipelines.report_files import report_id
 from pipelines.resources import WarehouseResource
 from pipelines.settings import Settings
+from pipelines.similarity_store import (
+    INDEX_TABLE,
+    PARAMETERS,
+    STATE_TABLES,
+    orphaned_reports,
+)
+from pipelines.similarity_store import refresh as refresh_similarity
 from pipelines.text.redundancy.chunks import report_chunks
 from pipelines.text.redundancy.fingerprints import fingerprint_sections
 from pipelines.text.redundancy.incremental import (
@@ -24,7 +35,6 @@ from pipelines.text.redundancy.near_duplicates import candidate_pairs, verify_pa
 from pipelines.text.redundancy.novelty import report_novelty as novelty_of_reports
 from pipelines.text.redundancy.phrases import repeated_phrases as phrases_of_sections
 from pipelines.text.redundancy.repetition import repetition
-from pipelines.text.redundancy.tfidf import report_similarity as similarity_of_reports
 from pipelines.warehouse import SCHEMA, SELECTED_KEYS, Warehouse
 
 # The MinHash LSH family of the stored fingerprints (shingles, permutations, seed), with the
@@ -32,6 +42,7 @@ from pipelines.warehouse import SCHEMA, SELECTED_KEYS, Warehouse
 MINHASH_CONFIG = MinhashConfig(threshold=Settings.from_env().near_duplicate_threshold)
 REPETITION_FRACTIONS_IN_UNIT_RANGE = "repetition_fractions_in_unit_range"
 NEAR_DUPLICATE_PAIRS_ARE_VERIFIED = "near_duplicate_pairs_are_verified"
+INCREMENTAL_EQUALS_FULL = "incremental_equals_full"
 # near_duplicate_sections' bookkeeping: a fingerprint of each report's band keys when last
 # compared (the column is not `report_id`, so deleting a report leaves its row to be noticed).
 NEAR_DUPLICATE_INDEX = "near_duplicate_index"
@@ -283,29 +294,73 @@ def report_novelty(warehouse: WarehouseResource) -> dg.MaterializeResult:
     )
 
 
-@corpus_asset(
-    group="redundancy",
-    deps=["near_duplicate_sections"],
-    kinds=frozenset({"scikit-learn", "duckdb"}),
-    description="Report × report similarity: TF-IDF cosine of whole reports (each report's "
-    "closest neighbours) and how many near-duplicate sections the two share.",
+@dg.multi_asset(
+    name="report_similarity",
+    specs=[
+        corpus_spec(
+            "report_similarity",
+            group="redundancy",
+            deps=["near_duplicate_sections"],
+            kinds=frozenset({"scikit-learn", "duckdb"}),
+            description="Report × report similarity: TF-IDF cosine of whole reports (each "
+            "report's closest neighbours) and how many near-duplicate sections the two share.",
+        )
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            INCREMENTAL_EQUALS_FULL,
+            asset="report_similarity",
+            description="On a full refresh over a previous state: every stored neighbour "
+            "list equals a recomputation from scratch with the stored vocabulary and idf. "
+            "Skipped on incremental refreshes and when reports changed since the last run.",
+        )
+    ],
+    # The check is optional (can_subset): a refresh that does not evaluate it yields no
+    # result, and Dagster records it as skipped rather than as passed.
+    can_subset=True,
 )
-def report_similarity(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    """Each report's most similar reports by TF-IDF cosine, with shared near-duplicates."""
+def report_similarity(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    """Each report's most similar reports by TF-IDF cosine, with shared near-duplicates.
+
+    Incremental (similarity_store.py): new reports are vectorized with the frozen vocabulary
+    and folded into the stored neighbour lists, at a cost that does not grow with the corpus
+    beyond reading the stored vectors; a full refresh (the daily run, a changed or deleted
+    report, many new ones) refits the vocabulary, after checking the stored lists.
+    """
     store = warehouse.get()
-    similarity = similarity_of_reports(
-        store.read(
-            f"SELECT report_id, section_id, ordinal, plain_text FROM {SCHEMA}.sections "
-            "ORDER BY report_id, ordinal"
-        ),
-        near_duplicates=store.read(
-            f"SELECT section_id_a, section_id_b FROM {SCHEMA}.near_duplicate_sections"
-        ),
+    current = current_reports(store)
+    plan = plan_for(context, store, current, INDEX_TABLE, PARAMETERS, *STATE_TABLES)
+    if not plan.full and orphaned_reports(store):
+        plan = IncrementPlan(True, "reports deleted since the last run", [])
+    check_key = dg.AssetCheckKey(dg.AssetKey("report_similarity"), INCREMENTAL_EQUALS_FULL)
+    wanted = check_key in context.selected_asset_check_keys
+    result = refresh_similarity(store, current, plan, check=wanted)
+    comparison = result.check.comparison
+    yield dg.MaterializeResult(
+        asset_key="report_similarity",
+        metadata={
+            "dagster/row_count": result.pairs.height,
+            "mode": plan.describe(),
+            "changed_lists": result.changed,
+            "incremental_equals_full": result.check.describe(),
+            "seconds": dg.MetadataValue.json(result.seconds),
+            "preview": markdown_preview(result.pairs),
+        },
     )
-    store.replace_tables({"report_similarity": similarity})
-    return dg.MaterializeResult(
-        metadata={"dagster/row_count": similarity.height, "preview": markdown_preview(similarity)}
-    )
+    if wanted and comparison is not None:
+        yield dg.AssetCheckResult(
+            asset_key="report_similarity",
+            check_name=INCREMENTAL_EQUALS_FULL,
+            passed=comparison.equal,
+            metadata={
+                "reports_compared": comparison.n_reports,
+                "reports_differing": len(comparison.differing),
+                "only_stored": markdown_preview(comparison.only_actual),
+                "only_recomputed": markdown_preview(comparison.only_expected),
+            },
+        )
 
 
 @corpus_asset(
