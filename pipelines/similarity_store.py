@@ -1,9 +1,9 @@
 """report_similarity's state in the warehouse, and its two refreshes: full and fold-in.
 
-Tables (all written in ONE transaction per refresh):
+Tables (each refresh writes its changes in ONE transaction):
 
 - `report_similarity` (public): report_id_a < report_id_b, cosine, n_near_duplicate_sections;
-  derived from the directed lists on every refresh (cheap: N x top_k rows);
+  a pair is kept when either report lists the other in `report_neighbours`;
 - `report_similarity_terms`: the frozen vocabulary (term, term_column, idf), refitted only by
   a full refresh;
 - `report_vectors`: every report's L2 TF-IDF vector (report_id, term_columns, weights);
@@ -12,10 +12,16 @@ Tables (all written in ONE transaction per refresh):
 - `report_similarity_index`: the reports (and content hashes) the state holds, and
   `PARAMETERS` (increments.py decides from it: fold in new reports, or start over).
 
+A fold-in reads every stored vector (the one O(N) read: two flat columns, not LIST values,
+which DuckDB converts ten times slower) and otherwise only rows of the reports it changes: the
+stored lists a new report may enter, the lists naming a changed report, their near-duplicate
+counts; it patches `report_similarity` (the pairs touching a changed report), appends the new
+vectors and index rows and replaces the changed lists.
+
 `report_inventory` deletes a vanished report's rows from every table with a `report_id`
 column, this index included, so the index alone cannot tell a deletion: a fold-in first
-checks that no stored list or pair names a report that is gone (`orphaned_reports`), and
-recomputes everything when one does.
+checks that no stored list or pair names a report that is gone (`orphaned_reports`), and the
+asset recomputes everything when one does.
 """
 
 from __future__ import annotations
@@ -23,18 +29,22 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+import duckdb
 import numpy as np
 import polars as pl
 from scipy import sparse
 
 from pipelines.increment_state import read_index
 from pipelines.increments import IncrementPlan, table_index
+from pipelines.settings import Settings
 from pipelines.text.redundancy.similarity_index import (
     NEIGHBOUR_SCHEMA,
+    PAIR_SCHEMA,
     NeighbourComparison,
     all_neighbours,
     compare_neighbours,
-    fold_in,
+    merge_lists,
+    score_new_reports,
     similarity_parameters,
     undirected_pairs,
 )
@@ -49,11 +59,15 @@ from pipelines.text.redundancy.similarity_vectors import (
     vectorize,
     weigh,
 )
-from pipelines.warehouse import SCHEMA, SELECTED_KEYS, Warehouse
+from pipelines.warehouse import SCHEMA, SELECTED_KEYS, Warehouse, has_table, query
 
 TOP_K = 10
 MIN_COSINE = 0.2
-PARAMETERS = similarity_parameters(TOP_K, MIN_COSINE)
+# n_near_duplicate_sections depends on the near-duplicate threshold: a new one recomputes all.
+PARAMETERS = (
+    f"{similarity_parameters(TOP_K, MIN_COSINE)} "
+    f"near_duplicate_threshold={Settings.from_env().near_duplicate_threshold}"
+)
 PUBLIC_TABLE = "report_similarity"
 INDEX_TABLE = "report_similarity_index"
 TERMS_TABLE = "report_similarity_terms"
@@ -61,6 +75,19 @@ VECTORS_TABLE = "report_vectors"
 NEIGHBOURS_TABLE = "report_neighbours"
 # The tables a fold-in reads: all must exist, or the refresh is full.
 STATE_TABLES = (PUBLIC_TABLE, TERMS_TABLE, VECTORS_TABLE, NEIGHBOURS_TABLE)
+SECTIONS_OF_KEYS = (
+    f"SELECT report_id, section_id, ordinal, plain_text FROM {SCHEMA}.sections "
+    f"WHERE report_id IN {SELECTED_KEYS} ORDER BY report_id, ordinal"
+)
+# Verified near-duplicate section pairs per report pair (report_id_a < report_id_b).
+NEAR_DUPLICATE_COUNTS = (
+    "SELECT least(report_id_a, report_id_b) AS report_id_a, "
+    "greatest(report_id_a, report_id_b) AS report_id_b, "
+    f"count(*) AS n_near_duplicate_sections FROM {SCHEMA}.near_duplicate_sections "
+    "{where} GROUP BY ALL"
+)
+TOUCHING_KEYS = f"WHERE report_id_a IN {SELECTED_KEYS} OR report_id_b IN {SELECTED_KEYS}"
+PREVIEW = f"SELECT * FROM {SCHEMA}.{PUBLIC_TABLE} ORDER BY cosine DESC, report_id_a, report_id_b"
 
 
 @dataclass(frozen=True)
@@ -80,9 +107,10 @@ class EqualityCheck:
 
 @dataclass
 class SimilarityRefresh:
-    """What a refresh wrote: the public pairs, the reports whose list changed, timings."""
+    """What a refresh left: pair count, a preview, lists changed, the check, step seconds."""
 
-    pairs: pl.DataFrame
+    rows: int
+    preview: pl.DataFrame
     changed: int
     check: EqualityCheck
     seconds: dict[str, float] = field(default_factory=dict)
@@ -116,48 +144,20 @@ def orphaned_reports(store: Warehouse) -> int:
     return int(found["n"][0])
 
 
-def read_documents(store: Warehouse, report_ids: list[str]) -> pl.DataFrame:
-    """One document per report of `report_ids` (report_id, text), sorted by report_id."""
-    sections = store.read(
-        f"SELECT report_id, section_id, ordinal, plain_text FROM {SCHEMA}.sections "
-        f"WHERE report_id IN {SELECTED_KEYS} ORDER BY report_id, ordinal",
-        keys=report_ids,
-    )
-    return report_documents(report_ids, sections)
+def _near_duplicate_counts(
+    connection: duckdb.DuckDBPyConnection, report_ids: list[str] | None = None
+) -> pl.DataFrame:
+    """Near-duplicate section pairs per report pair (all, or those touching `report_ids`)."""
+    if not has_table(connection, "near_duplicate_sections"):
+        return pl.DataFrame(schema={k: v for k, v in PAIR_SCHEMA.items() if k != "cosine"})
+    where = "" if report_ids is None else TOUCHING_KEYS
+    return query(connection, NEAR_DUPLICATE_COUNTS.format(where=where), report_ids)
 
 
-def read_vocabulary(store: Warehouse) -> Vocabulary:
-    """The frozen vocabulary of the last full refresh."""
-    return Vocabulary.from_frame(store.read(f"SELECT * FROM {SCHEMA}.{TERMS_TABLE}"))
-
-
-def read_vectors(store: Warehouse, n_terms: int) -> ReportVectors:
-    """Every stored report vector, by report_id."""
-    frame = store.read(
-        f"SELECT report_id, term_columns, weights FROM {SCHEMA}.{VECTORS_TABLE} ORDER BY report_id"
-    )
-    return ReportVectors.from_frame(frame, n_terms)
-
-
-def read_neighbours(store: Warehouse) -> pl.DataFrame:
+def _read_neighbours(store: Warehouse) -> pl.DataFrame:
     """Every stored directed list."""
     frame = store.read(f"SELECT * FROM {SCHEMA}.{NEIGHBOURS_TABLE}")
     return frame.select(NEIGHBOUR_SCHEMA.keys()).cast(NEIGHBOUR_SCHEMA)  # type: ignore[arg-type]
-
-
-def read_near_duplicate_counts(store: Warehouse) -> pl.DataFrame:
-    """Verified near-duplicate section pairs per report pair (report_id_a < report_id_b)."""
-    if not store.table_exists("near_duplicate_sections"):
-        return pl.DataFrame(
-            schema={"report_id_a": pl.String, "report_id_b": pl.String,
-                    "n_near_duplicate_sections": pl.Int64}
-        )  # fmt: skip
-    return store.read(
-        "SELECT least(report_id_a, report_id_b) AS report_id_a, "
-        "greatest(report_id_a, report_id_b) AS report_id_b, "
-        f"count(*) AS n_near_duplicate_sections FROM {SCHEMA}.near_duplicate_sections "
-        "GROUP BY ALL"
-    )
 
 
 def _check_previous_state(
@@ -170,7 +170,8 @@ def _check_previous_state(
     """Recompute the stored reports' lists with the STORED vocabulary; compare with the stored.
 
     Run only on a clean previous state: every stored report still landed with the same
-    content, the same parameters, and no stored list naming a report that is gone.
+    content, the same parameters, and no stored list naming a report that is gone. Reuses
+    the refit's token counts (`reindex_counts`), so each report is tokenized once.
     """
     index = read_index(store, INDEX_TABLE, *STATE_TABLES)
     if index is None:
@@ -180,12 +181,12 @@ def _check_previous_state(
     kept = index.select("report_id", "content_sha256")
     if kept.join(current, on=["report_id", "content_sha256"], how="anti").height:
         return EqualityCheck(None, "not run: reports changed since the last run")
-    stored = read_neighbours(store)
+    stored = _read_neighbours(store)
     ids = set(kept["report_id"].to_list())
     named = set(stored["report_id"].to_list()) | set(stored["neighbour_id"].to_list())
     if not named <= ids or orphaned_reports(store):
         return EqualityCheck(None, "not run: reports deleted since the last run")
-    vocabulary = read_vocabulary(store)
+    vocabulary = Vocabulary.from_frame(store.read(f"SELECT * FROM {SCHEMA}.{TERMS_TABLE}"))
     rows = documents.with_row_index("row").filter(pl.col("report_id").is_in(list(ids)))
     stored_counts = reindex_counts(counts[rows["row"].to_numpy()], terms, vocabulary.terms)
     vectors = ReportVectors(rows["report_id"].to_list(), weigh(stored_counts, vocabulary.idf))
@@ -197,7 +198,7 @@ def refresh_full(store: Warehouse, current: pl.DataFrame, check: bool) -> Simila
     """Refit the vocabulary on every report and recompute every list (after the check)."""
     watch = _Stopwatch()
     report_ids = current["report_id"].to_list()
-    documents = read_documents(store, report_ids)
+    documents = report_documents(report_ids, store.read(SECTIONS_OF_KEYS, keys=report_ids))
     watch.lap("read_texts")
     fitted = fit_vocabulary(documents["text"].to_list())
     if fitted is None:  # no report has a content word: an empty vocabulary
@@ -213,18 +214,52 @@ def refresh_full(store: Warehouse, current: pl.DataFrame, check: bool) -> Simila
     vectors = ReportVectors(documents["report_id"].to_list(), weigh(counts, vocabulary.idf))
     neighbours = all_neighbours(vectors, TOP_K, MIN_COSINE)
     watch.lap("neighbours")
-    pairs = undirected_pairs(neighbours, read_near_duplicate_counts(store))
-    store.replace_tables(
-        {
-            PUBLIC_TABLE: pairs,
-            TERMS_TABLE: vocabulary.to_frame().cast(TERM_SCHEMA),  # type: ignore[arg-type]
-            VECTORS_TABLE: vectors.to_frame(),
-            NEIGHBOURS_TABLE: neighbours,
-            INDEX_TABLE: table_index(current, PARAMETERS),
-        }
-    )
+    with store.connect() as connection:
+        pairs = undirected_pairs(neighbours, _near_duplicate_counts(connection))
+        store.replace_tables_on(
+            connection,
+            {
+                PUBLIC_TABLE: pairs,
+                TERMS_TABLE: vocabulary.to_frame().cast(TERM_SCHEMA),  # type: ignore[arg-type]
+                VECTORS_TABLE: vectors.to_frame(),
+                NEIGHBOURS_TABLE: neighbours,
+                INDEX_TABLE: table_index(current, PARAMETERS),
+            },
+        )
     watch.lap("write")
-    return SimilarityRefresh(pairs, len(report_ids), outcome, watch.seconds)
+    return SimilarityRefresh(pairs.height, pairs.head(10), len(report_ids), outcome, watch.seconds)
+
+
+def read_fold_state(
+    connection: duckdb.DuckDBPyConnection, added: list[str]
+) -> tuple[ReportVectors, ReportVectors]:
+    """(every stored vector, the `added` reports' vectors with the frozen vocabulary).
+
+    The stored vectors come as two flat reads of the table in its stored order (DuckDB keeps
+    insertion order, and nothing writes between the two on this connection): the number of
+    terms per report, and every (term_column, weight) unnested.
+    """
+    vocabulary = Vocabulary.from_frame(query(connection, f"SELECT * FROM {SCHEMA}.{TERMS_TABLE}"))
+    documents = report_documents(added, query(connection, SECTIONS_OF_KEYS, added))
+    vectors = f"{SCHEMA}.{VECTORS_TABLE}"
+    heads = query(connection, f"SELECT report_id, len(term_columns) AS n FROM {vectors}")
+    values = query(
+        connection,
+        f"SELECT unnest(term_columns) AS term_column, unnest(weights) AS weight FROM {vectors}",
+    )
+    old = ReportVectors.from_flat(
+        heads["report_id"].to_list(),
+        heads["n"].to_numpy(),
+        values["term_column"].to_numpy(),
+        values["weight"].to_numpy(),
+        len(vocabulary.terms),
+    )
+    return old, vectorize(documents, vocabulary)
+
+
+def _pair_count(connection: duckdb.DuckDBPyConnection) -> int:
+    """Rows of the public table."""
+    return int(query(connection, f"SELECT count(*) AS n FROM {SCHEMA}.{PUBLIC_TABLE}")["n"][0])
 
 
 def refresh_incremental(
@@ -232,31 +267,53 @@ def refresh_incremental(
 ) -> SimilarityRefresh:
     """Fold the `added` reports into the stored state with the frozen vocabulary.
 
-    With nothing added only the public pairs are derived again (their near-duplicate counts
-    may have changed).
+    One connection for every read and the write transaction (opening one costs tens of ms).
     """
     watch = _Stopwatch()
-    vocabulary = read_vocabulary(store)
-    new = vectorize(read_documents(store, added), vocabulary)
-    watch.lap("vectorize_new")
-    stored = read_neighbours(store)
-    old = read_vectors(store, len(vocabulary.terms)) if added else new
-    watch.lap("read_state")
-    neighbours, changed = fold_in(stored, old, new, TOP_K, MIN_COSINE) if added else (stored, [])
-    watch.lap("fold_in")
-    pairs = undirected_pairs(neighbours, read_near_duplicate_counts(store))
-    watch.lap("pairs")
-    store.replace_tables(
-        {PUBLIC_TABLE: pairs, INDEX_TABLE: table_index(current, PARAMETERS)},
-        rows=[
-            (VECTORS_TABLE, new.to_frame(), "report_id", added),
-            (NEIGHBOURS_TABLE, neighbours.filter(pl.col("report_id").is_in(changed)),
-             "report_id", changed),
-        ],
-    )  # fmt: skip
-    watch.lap("write")
     skipped = EqualityCheck(None, "not run: incremental refresh")
-    return SimilarityRefresh(pairs, len(changed), skipped, watch.seconds)
+    with store.connect() as connection:
+        if not added:
+            preview = query(connection, f"{PREVIEW} LIMIT 10")
+            return SimilarityRefresh(_pair_count(connection), preview, 0, skipped)
+        old, new = read_fold_state(connection, added)
+        watch.lap("read_vectors")
+        scores = score_new_reports(old, new, TOP_K, MIN_COSINE)
+        watch.lap("score_new")
+        stored = query(
+            connection,
+            f"SELECT * FROM {SCHEMA}.{NEIGHBOURS_TABLE} WHERE report_id IN {SELECTED_KEYS}",
+            scores.touched,
+        ).cast(NEIGHBOUR_SCHEMA)  # type: ignore[arg-type]
+        lists, changed = merge_lists(stored, scores, TOP_K)
+        watch.lap("merge_lists")
+        naming = query(
+            connection,
+            f"SELECT * FROM {SCHEMA}.{NEIGHBOURS_TABLE} WHERE neighbour_id IN {SELECTED_KEYS} "
+            f"AND report_id NOT IN {SELECTED_KEYS}",
+            changed,
+        )
+        pairs = undirected_pairs(
+            pl.concat([lists, naming.cast(NEIGHBOUR_SCHEMA)]),  # type: ignore[arg-type]
+            _near_duplicate_counts(connection, changed),
+        )
+        watch.lap("pairs")
+        new_rows = current.filter(pl.col("report_id").is_in(added))
+        store.replace_tables_on(
+            connection,
+            {},
+            rows=[
+                (VECTORS_TABLE, new.to_frame(), "report_id", added),
+                (NEIGHBOURS_TABLE, lists, "report_id", changed),
+                (INDEX_TABLE, table_index(new_rows, PARAMETERS), "report_id", added),
+                # Every pair touching a changed report, on either side: deleted, re-derived.
+                (PUBLIC_TABLE, pairs.clear(), "report_id_a", changed),
+                (PUBLIC_TABLE, pairs, "report_id_b", changed),
+            ],
+        )
+        watch.lap("write")
+        rows = _pair_count(connection)
+    watch.lap("close")
+    return SimilarityRefresh(rows, pairs.head(10), len(changed), skipped, watch.seconds)
 
 
 def refresh(

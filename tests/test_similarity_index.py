@@ -15,7 +15,9 @@ from pipelines.text.redundancy.similarity_index import (
     all_neighbours,
     compare_neighbours,
     fold_in,
+    merge_lists,
     rank_neighbours,
+    score_new_reports,
     select_top_k,
     undirected_pairs,
 )
@@ -181,6 +183,26 @@ def test_fold_in_applies_the_tie_rule_to_old_lists() -> None:
     assert folded.filter(pl.col("report_id") == "A").rows() == [("A", "B", 0.6, 1)]
     assert folded.filter(pl.col("report_id") == "B").rows() == [("B", "Z", 1.0, 1)]
     assert changed == ["A", "B", "Z"]
+
+
+def test_merging_needs_only_the_touched_lists() -> None:
+    """D reaches 0.2 only with B: B's stored list alone is read; B and D come back changed."""
+    old = vectors({"A": A, "B": B, "C": C})
+    scores = score_new_reports(old, vectors({"D": D}), 1, 0.2)
+    assert scores.touched == ["B"]
+    assert scores.edges.rows() == [("B", "D", 0.8, 0)]
+    assert scores.new_lists.rows() == [("D", "B", 0.8, 1)]
+    merged, changed = merge_lists(lists(("B", "A", 0.6, 1)), scores, 1)
+    assert changed == ["B", "D"]
+    assert merged.rows() == [("B", "D", 0.8, 1), ("D", "B", 0.8, 1)]
+
+
+def test_a_new_report_that_enters_no_list_changes_none() -> None:
+    """E's best cosine with A, B is 0 (< 0.2): no edge, no list, nothing changed."""
+    old = vectors({"A": A, "B": B})
+    scores = score_new_reports(old, vectors({"E": E}), 1, 0.2)
+    assert scores.touched == [] and scores.new_lists.height == 0
+    assert merge_lists(all_neighbours(old, 1, 0.2), scores, 1)[1] == []
 
 
 def test_fold_in_with_nothing_new_changes_nothing() -> None:

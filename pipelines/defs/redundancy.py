@@ -341,12 +341,12 @@ def report_similarity(
     yield dg.MaterializeResult(
         asset_key="report_similarity",
         metadata={
-            "dagster/row_count": result.pairs.height,
+            "dagster/row_count": result.rows,
             "mode": plan.describe(),
             "changed_lists": result.changed,
             "incremental_equals_full": result.check.describe(),
             "seconds": dg.MetadataValue.json(result.seconds),
-            "preview": markdown_preview(result.pairs),
+            "preview": markdown_preview(result.preview),
         },
     )
     if wanted and comparison is not None:

@@ -137,19 +137,28 @@ def rank_neighbours(edges: pl.DataFrame, top_k: int) -> pl.DataFrame:
     )
 
 
-def fold_in(
-    stored: pl.DataFrame,
-    old: ReportVectors,
-    new: ReportVectors,
-    top_k: int,
-    min_cosine: float,
-) -> tuple[pl.DataFrame, list[str]]:
-    """The directed lists once `new` reports join `old` ones; and the reports whose list changed.
+@dataclass(frozen=True)
+class NewScores:
+    """New reports against the stored ones: their own lists, and edges into old lists."""
 
-    `stored` holds the old reports' lists (as `all_neighbours` or an earlier fold-in left
-    them). Each new report gets its list over old + new reports; an old report's list is
-    re-ranked only when a new report reaches min_cosine with it. Cost: one sparse pass over
-    the old vectors per `FOLD_CHUNK` new reports, plus re-ranking the touched lists.
+    new_lists: pl.DataFrame
+    edges: pl.DataFrame
+
+    @property
+    def touched(self) -> list[str]:
+        """Old reports a new report reaches min_cosine with: the lists `merge_lists` needs."""
+        return self.edges["report_id"].unique().sort().to_list()
+
+
+def score_new_reports(
+    old: ReportVectors, new: ReportVectors, top_k: int, min_cosine: float
+) -> NewScores:
+    """Cosines of the `new` reports with every old and new report: their lists, and edges.
+
+    Each new report's list is taken over old + new reports (complete: it equals a full
+    recomputation's); `edges` are the (old report, new report, cosine) pairs >= min_cosine, the
+    only candidates that can enter an old list. One sparse pass over the old vectors per
+    `FOLD_CHUNK` new reports.
     """
     if set(old.ids) & set(new.ids):
         raise ValueError("a new report is already among the stored vectors")
@@ -161,7 +170,10 @@ def fold_in(
     n_new = new_matrix.shape[0]
     within = np.round((new_matrix @ new_matrix.T).toarray(), COSINE_DECIMALS)
     within[np.arange(n_new), np.arange(n_new)] = -np.inf
-    new_lists, edges = [pl.DataFrame(schema=NEIGHBOUR_SCHEMA)], []
+    new_lists, edges = (
+        [pl.DataFrame(schema=NEIGHBOUR_SCHEMA)],
+        [pl.DataFrame(schema=NEIGHBOUR_SCHEMA)],
+    )
     for lo in range(0, n_new, FOLD_CHUNK):
         hi = min(lo + FOLD_CHUNK, n_new)
         dense_new = new_matrix[lo:hi].T.toarray()  # terms x chunk
@@ -170,30 +182,51 @@ def fold_in(
         rows, columns, values, ranks = select_top_k(scores, column_order, top_k, min_cosine)
         new_lists.append(_lists(new_ids, all_ids, (rows + lo, columns, values, ranks)))
         old_rows, new_columns = np.nonzero(across >= min_cosine)
+        ranks = np.zeros(len(old_rows), dtype=np.int64)
         edges.append(
-            pl.DataFrame(
-                {
-                    "report_id": all_ids[old_rows],
-                    "neighbour_id": new_ids[new_columns + lo],
-                    "cosine": across[old_rows, new_columns],
-                    "rank": np.zeros(len(old_rows), dtype=np.int32),
-                },
-                schema=NEIGHBOUR_SCHEMA,
+            _lists(
+                all_ids, new_ids, (old_rows, new_columns + lo, across[old_rows, new_columns], ranks)
             )
         )
-    candidates = pl.concat([pl.DataFrame(schema=NEIGHBOUR_SCHEMA), *edges])
-    touched = candidates.select("report_id").unique()
-    merged = rank_neighbours(
-        pl.concat(
-            [stored.select(NEIGHBOUR_SCHEMA.keys()).join(touched, on="report_id"), candidates]
-        ),
-        top_k,
-    )
-    changed_old = merged.filter(pl.col("neighbour_id").is_in(new_ids.tolist()))["report_id"]
-    changed = sorted(set(changed_old.to_list()) | set(new.ids))
-    untouched = stored.select(NEIGHBOUR_SCHEMA.keys()).join(touched, on="report_id", how="anti")
-    lists = pl.concat([untouched, merged, *new_lists]).sort("report_id", "rank")
-    return lists, changed
+    return NewScores(pl.concat(new_lists), pl.concat(edges))
+
+
+def merge_lists(
+    stored: pl.DataFrame, scores: NewScores, top_k: int
+) -> tuple[pl.DataFrame, list[str]]:
+    """The new lists of the new and touched old reports, and which of them changed.
+
+    `stored` must hold the stored lists of at least `scores.touched` (others are ignored).
+    A touched old list changed when a new report entered it; every new report's list is new.
+    """
+    touched = scores.edges.select("report_id").unique()
+    mine = stored.select(NEIGHBOUR_SCHEMA.keys()).join(touched, on="report_id", how="semi")
+    merged = rank_neighbours(pl.concat([mine, scores.edges]), top_k)
+    new_ids = scores.new_lists["report_id"].unique().to_list()
+    entered = scores.edges["neighbour_id"].unique()
+    changed_old = merged.filter(pl.col("neighbour_id").is_in(entered.implode()))["report_id"]
+    changed_old = changed_old.unique()
+    lists = pl.concat([merged.filter(pl.col("report_id").is_in(changed_old.implode())),
+                       scores.new_lists])  # fmt: skip
+    return lists, sorted(set(changed_old.to_list()) | set(new_ids))
+
+
+def fold_in(
+    stored: pl.DataFrame,
+    old: ReportVectors,
+    new: ReportVectors,
+    top_k: int,
+    min_cosine: float,
+) -> tuple[pl.DataFrame, list[str]]:
+    """Every directed list once `new` reports join `old` ones, and the reports whose list changed.
+
+    `stored` holds the old reports' lists (as `all_neighbours` or an earlier fold-in left
+    them); rows sorted by report_id, rank. `score_new_reports` then `merge_lists`.
+    """
+    scores = score_new_reports(old, new, top_k, min_cosine)
+    lists, changed = merge_lists(stored, scores, top_k)
+    kept = stored.select(NEIGHBOUR_SCHEMA.keys()).filter(~pl.col("report_id").is_in(changed))
+    return pl.concat([kept, lists]).sort("report_id", "rank"), changed
 
 
 def undirected_pairs(

@@ -78,17 +78,32 @@ class ReportVectors:
         return pl.DataFrame(pl.from_arrow(table)).cast(VECTOR_SCHEMA)  # type: ignore[arg-type]
 
     @classmethod
-    def from_frame(cls, frame: pl.DataFrame, n_terms: int) -> ReportVectors:
-        """The vectors stored by `to_frame`, in the frame's row order."""
-        lengths = frame["term_columns"].list.len().fill_null(0).to_numpy()
+    def from_flat(
+        cls,
+        ids: list[str],
+        lengths: np.ndarray,
+        columns: np.ndarray,
+        weights: np.ndarray,
+        n_terms: int,
+    ) -> ReportVectors:
+        """Vectors from each report's number of terms and every (column, weight), in order."""
         indptr = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)])
-        columns = frame["term_columns"].to_arrow().flatten().to_numpy(zero_copy_only=False)
-        weights = frame["weights"].to_arrow().flatten().to_numpy(zero_copy_only=False)
         matrix = sparse.csr_matrix(
             (weights.astype(np.float64), columns.astype(np.int32), indptr),
-            shape=(frame.height, n_terms),
+            shape=(len(ids), n_terms),
         )
-        return cls(frame["report_id"].to_list(), matrix)
+        return cls(ids, matrix)
+
+    @classmethod
+    def from_frame(cls, frame: pl.DataFrame, n_terms: int) -> ReportVectors:
+        """The vectors stored by `to_frame`, in the frame's row order."""
+        return cls.from_flat(
+            frame["report_id"].to_list(),
+            frame["term_columns"].list.len().fill_null(0).to_numpy(),
+            frame["term_columns"].to_arrow().flatten().to_numpy(zero_copy_only=False),
+            frame["weights"].to_arrow().flatten().to_numpy(zero_copy_only=False),
+            n_terms,
+        )
 
     def subset(self, ids: Sequence[str]) -> ReportVectors:
         """The rows of `ids`, in that order."""
@@ -125,7 +140,8 @@ def fit_counts(texts: Sequence[str]) -> tuple[list[str], sparse.csr_matrix] | No
         counts = counter.fit_transform(list(texts))  # type: ignore[attr-defined]
     except ValueError:  # empty vocabulary
         return None
-    return list(counter.get_feature_names_out()), sparse.csr_matrix(counts)  # type: ignore[attr-defined]
+    terms = list(counter.get_feature_names_out())  # type: ignore[attr-defined]
+    return terms, sparse.csr_matrix(counts)
 
 
 def smooth_idf(counts: sparse.csr_matrix) -> np.ndarray:
