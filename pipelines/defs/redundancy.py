@@ -10,7 +10,6 @@ from pipelines.asset_metadata import markdown_preview
 from pipelines.asset_specs import corpus_asset, corpus_spec, report_asset
 from pipelines.corpus_reads import read_reports, read_section_texts, report_texts
 from pipelines.increment_state import current_reports, plan_for
-from pipelines.increments import IncrementPlan
 from pipelines.report_files import report_id
 from pipelines.resources import WarehouseResource
 from pipelines.settings import Settings
@@ -18,7 +17,6 @@ from pipelines.similarity_store import (
     INDEX_TABLE,
     PARAMETERS,
     STATE_TABLES,
-    orphaned_reports,
 )
 from pipelines.similarity_store import refresh as refresh_similarity
 from pipelines.text.redundancy.chunks import report_chunks
@@ -332,11 +330,9 @@ def report_similarity(
     store = warehouse.get()
     current = current_reports(store)
     plan = plan_for(context, store, current, INDEX_TABLE, PARAMETERS, *STATE_TABLES)
-    if not plan.full and orphaned_reports(store):
-        plan = IncrementPlan(True, "reports deleted since the last run", [])
     check_key = dg.AssetCheckKey(dg.AssetKey("report_similarity"), INCREMENTAL_EQUALS_FULL)
     wanted = check_key in context.selected_asset_check_keys
-    result = refresh_similarity(store, current, plan, check=wanted)
+    plan, result = refresh_similarity(store, current, plan, check=wanted)
     comparison = result.check.comparison
     yield dg.MaterializeResult(
         asset_key="report_similarity",
