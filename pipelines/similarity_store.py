@@ -45,6 +45,7 @@ from pipelines.text.redundancy.similarity_index import (
     NeighbourComparison,
     all_neighbours,
     compare_neighbours,
+    entering_edges,
     merge_lists,
     score_new_reports,
     similarity_parameters,
@@ -89,6 +90,12 @@ NEAR_DUPLICATE_COUNTS = (
     "{where} GROUP BY ALL"
 )
 TOUCHING_KEYS = f"WHERE report_id_a IN {SELECTED_KEYS} OR report_id_b IN {SELECTED_KEYS}"
+# Each stored list's length and last entry, for the lists of the keys (`entering_edges`).
+LIST_TAILS = (
+    "SELECT report_id, count(*) AS n, arg_max(cosine, rank) AS last_cosine, "
+    f"arg_max(neighbour_id, rank) AS last_id FROM {SCHEMA}.{NEIGHBOURS_TABLE} "
+    f"WHERE report_id IN {SELECTED_KEYS} GROUP BY report_id"
+)
 PREVIEW = f"SELECT * FROM {SCHEMA}.{PUBLIC_TABLE} ORDER BY cosine DESC, report_id_a, report_id_b"
 
 
@@ -287,6 +294,7 @@ def refresh_incremental(
         watch.lap("read_vectors")
         scores = score_new_reports(old, new, TOP_K, MIN_COSINE)
         watch.lap("score_new")
+        scores = entering_edges(scores, query(connection, LIST_TAILS, scores.touched), TOP_K)
         stored = query(
             connection,
             f"SELECT * FROM {SCHEMA}.{NEIGHBOURS_TABLE} WHERE report_id IN {SELECTED_KEYS}",

@@ -12,8 +12,10 @@ from scipy import sparse
 
 from pipelines.text.redundancy.similarity_index import (
     NEIGHBOUR_SCHEMA,
+    NewScores,
     all_neighbours,
     compare_neighbours,
+    entering_edges,
     fold_in,
     merge_lists,
     rank_neighbours,
@@ -195,6 +197,22 @@ def test_merging_needs_only_the_touched_lists() -> None:
     merged, changed = merge_lists(lists(("B", "A", 0.6, 1)), scores, 1)
     assert changed == ["B", "D"]
     assert merged.rows() == [("B", "D", 0.8, 1), ("D", "B", 0.8, 1)]
+
+
+def test_only_edges_that_beat_a_full_list_tail_enter() -> None:
+    """top_k 2: P is not full, Q's tail (0.5, 'M') loses to 0.6 and to 0.5 from 'K', not 'N'."""
+    edges = lists(
+        ("P", "X", 0.3, 0), ("Q", "X", 0.6, 0), ("Q", "K", 0.5, 0), ("Q", "N", 0.5, 0),
+        ("Q", "Y", 0.4, 0), ("R", "X", 0.3, 0),
+    )  # fmt: skip
+    tails = pl.DataFrame(
+        {"report_id": ["P", "Q"], "n": [1, 2], "last_cosine": [0.9, 0.5], "last_id": ["Z", "M"]}
+    )
+    kept = entering_edges(NewScores(pl.DataFrame(schema=NEIGHBOUR_SCHEMA), edges), tails, 2)
+    assert kept.edges.rows() == [
+        ("P", "X", 0.3, 0), ("Q", "X", 0.6, 0), ("Q", "K", 0.5, 0), ("R", "X", 0.3, 0),
+    ]  # fmt: skip
+    assert kept.touched == ["P", "Q", "R"]
 
 
 def test_a_new_report_that_enters_no_list_changes_none() -> None:

@@ -6,8 +6,8 @@ is timed as the asset runs it, on a DuckDB warehouse in a temporary folder: the 
 deleted-report check, stored vectors read, new report vectorized and scored, lists merged,
 pairs patched, one write transaction). Two corpora:
 
-- `fake`: ~600 nonzeros per report over a 50,000-term Zipf vocabulary (terms `t00000`...),
-  random stored lists; each new report is a text of such terms;
+- `fake`: 600 nonzeros per report over a 50,000-term Zipf vocabulary (terms `t00000`...),
+  random weights, lists from `all_neighbours`; each new report is a text of 3,000 such words;
 - `generated`: `generate_corpus` reports ingested by the pipeline's `ingest_reports`, a real
   `refresh_full`, five single-report fold-ins, one of 10, then a full refresh whose equality
   check compares the folded-in lists with a recomputation from scratch.
@@ -32,6 +32,7 @@ from pipelines.increment_state import current_reports, read_index
 from pipelines.increments import plan_increment, table_index
 from pipelines.similarity_store import (
     INDEX_TABLE,
+    MIN_COSINE,
     NEIGHBOURS_TABLE,
     PARAMETERS,
     PUBLIC_TABLE,
@@ -42,7 +43,7 @@ from pipelines.similarity_store import (
     refresh_full,
     refresh_incremental,
 )
-from pipelines.text.redundancy.similarity_index import NEIGHBOUR_SCHEMA, undirected_pairs
+from pipelines.text.redundancy.similarity_index import all_neighbours, undirected_pairs
 from pipelines.text.redundancy.similarity_vectors import ReportVectors, Vocabulary
 from pipelines.warehouse import Warehouse
 
@@ -152,15 +153,7 @@ def fake_run(work_dir: Path, n: int, n_terms: int = 50_000, nnz: int = 600) -> d
     rng = np.random.default_rng(0)
     old = fake_state(n, n_terms, nnz, rng)
     terms = [f"t{i:05d}" for i in range(n_terms)]
-    neighbours = pl.DataFrame(
-        {
-            "report_id": np.repeat(old.ids, TOP_K),
-            "neighbour_id": [old.ids[j] for j in rng.integers(0, n, n * TOP_K)],
-            "cosine": np.round(0.2 + 0.5 * rng.random(n * TOP_K), 6),
-            "rank": np.tile(np.arange(1, TOP_K + 1), n),
-        },
-        schema=NEIGHBOUR_SCHEMA,
-    ).filter(pl.col("report_id") != pl.col("neighbour_id"))
+    neighbours = all_neighbours(old, TOP_K, MIN_COSINE)
     reports = pl.DataFrame({"report_id": old.ids, "content_sha256": old.ids})
     laps = []
     with tempfile.TemporaryDirectory(dir=work_dir) as folder:

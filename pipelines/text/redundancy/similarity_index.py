@@ -191,6 +191,26 @@ def score_new_reports(
     return NewScores(pl.concat(new_lists), pl.concat(edges))
 
 
+def entering_edges(scores: NewScores, tails: pl.DataFrame, top_k: int) -> NewScores:
+    """Keep only the edges that enter their old report's list, given each list's tail.
+
+    `tails` (report_id, n, last_cosine, last_id) describes the stored lists of (at least) the
+    touched reports: length and last entry. An edge enters a list that is not full, or beats
+    its last entry by the ranking rule (higher cosine, or equal cosine and lower id); a list
+    with no stored row is empty. The lists to read and merge are then only those that change.
+    """
+    edges = scores.edges.join(tails, on="report_id", how="left").filter(
+        pl.col("n").is_null()
+        | (pl.col("n") < top_k)
+        | (pl.col("cosine") > pl.col("last_cosine"))
+        | (
+            (pl.col("cosine") == pl.col("last_cosine"))
+            & (pl.col("neighbour_id") < pl.col("last_id"))
+        )
+    )
+    return NewScores(scores.new_lists, edges.select(NEIGHBOUR_SCHEMA.keys()))
+
+
 def merge_lists(
     stored: pl.DataFrame, scores: NewScores, top_k: int
 ) -> tuple[pl.DataFrame, list[str]]:
@@ -221,10 +241,16 @@ def fold_in(
     """Every directed list once `new` reports join `old` ones, and the reports whose list changed.
 
     `stored` holds the old reports' lists (as `all_neighbours` or an earlier fold-in left
-    them); rows sorted by report_id, rank. `score_new_reports` then `merge_lists`.
+    them); rows sorted by report_id, rank. `score_new_reports`, `entering_edges`, then
+    `merge_lists`.
     """
     scores = score_new_reports(old, new, top_k, min_cosine)
-    lists, changed = merge_lists(stored, scores, top_k)
+    tails = stored.group_by("report_id").agg(
+        n=pl.len(),
+        last_cosine=pl.col("cosine").sort_by("rank").last(),
+        last_id=pl.col("neighbour_id").sort_by("rank").last(),
+    )
+    lists, changed = merge_lists(stored, entering_edges(scores, tails, top_k), top_k)
     kept = stored.select(NEIGHBOUR_SCHEMA.keys()).filter(~pl.col("report_id").is_in(changed))
     return pl.concat([kept, lists]).sort("report_id", "rank"), changed
 
