@@ -7,7 +7,7 @@ deleted-report check, stored vectors read, new report vectorized and scored, lis
 pairs patched, one write transaction). Two corpora:
 
 - `fake`: 600 nonzeros per report over a 50,000-term Zipf vocabulary (terms `t00000`...),
-  random weights, lists from `all_neighbours`; each new report is a text of 3,000 such words;
+  random weights, lists from `all_neighbours`; each new report is a text of 600 such terms;
 - `generated`: `generate_corpus` reports ingested by the pipeline's `ingest_reports`, a real
   `refresh_full`, five single-report fold-ins, one of 10, then a full refresh whose equality
   check compares the folded-in lists with a recomputation from scratch.
@@ -177,9 +177,10 @@ def fake_run(work_dir: Path, n: int, n_terms: int = 50_000, nnz: int = 600) -> d
                 INDEX_TABLE: table_index(reports, PARAMETERS),
             }
         )
-        zipf = 1.0 / np.arange(1, n_terms + 1)
         for i in range(5):
-            words = rng.choice(terms, size=3000, p=zipf / zipf.sum())  # ~600 distinct terms
+            # 600 distinct terms drawn as the stored vectors' columns were, each once.
+            new_vector = fake_state(1, n_terms, nnz, rng).matrix
+            words = [terms[j] for j in new_vector.indices]
             new_id = f"new{i}"
             text = pl.DataFrame({"report_id": [new_id], "section_id": [f"{new_id}-1"],
                                  "ordinal": [1], "plain_text": [" ".join(words)]})  # fmt: skip
