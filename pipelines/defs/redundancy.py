@@ -13,11 +13,7 @@ from pipelines.increment_state import current_reports, plan_for
 from pipelines.report_files import report_id
 from pipelines.resources import WarehouseResource
 from pipelines.settings import Settings
-from pipelines.similarity_store import (
-    INDEX_TABLE,
-    PARAMETERS,
-    STATE_TABLES,
-)
+from pipelines.similarity_store import INDEX_TABLE, PARAMETERS, STATE_TABLES
 from pipelines.similarity_store import refresh as refresh_similarity
 from pipelines.text.redundancy.chunks import report_chunks
 from pipelines.text.redundancy.fingerprints import fingerprint_sections
