@@ -107,7 +107,7 @@ def corpus_asset(
 # scratch with the same frozen parameters. It costs a full recomputation, so the sensor's
 # refreshes leave it out and the daily full refresh runs it (automation.py).
 INCREMENTAL_CHECK = "incremental_equals_full"
-INCREMENTAL_TABLES = ("repeated_phrases",)
+INCREMENTAL_TABLES = ("repeated_phrases", "report_similarity")
 INCREMENTAL_CHECK_KEYS = [
     dg.AssetCheckKey(dg.AssetKey(t), INCREMENTAL_CHECK) for t in INCREMENTAL_TABLES
 ]

@@ -6,21 +6,25 @@ import dagster as dg
 import polars as pl
 
 from pipelines.increments import IncrementPlan, plan_increment, wants_full_refresh
-from pipelines.warehouse import SCHEMA, Warehouse
+from pipelines.warehouse import SCHEMA, Warehouse, has_table, query
 
 
 def current_reports(store: Warehouse) -> pl.DataFrame:
     """Every landed report's id and content hash: what a corpus-wide table should hold."""
-    if not store.table_exists("reports"):
-        return pl.DataFrame(schema={"report_id": pl.String, "content_sha256": pl.String})
-    return store.read(f"SELECT report_id, content_sha256 FROM {SCHEMA}.reports ORDER BY report_id")
+    with store.connect() as connection:  # one connection: opening one costs tens of ms
+        if not has_table(connection, "reports"):
+            return pl.DataFrame(schema={"report_id": pl.String, "content_sha256": pl.String})
+        return query(
+            connection, f"SELECT report_id, content_sha256 FROM {SCHEMA}.reports ORDER BY report_id"
+        )
 
 
 def read_index(store: Warehouse, index_table: str, *tables: str) -> pl.DataFrame | None:
     """A table's stored index, or None when it (or any of the tables it indexes) is missing."""
-    if not all(store.table_exists(name) for name in (index_table, *tables)):
-        return None
-    return store.read(f'SELECT * FROM {SCHEMA}."{index_table}"')
+    with store.connect() as connection:
+        if not all(has_table(connection, name) for name in (index_table, *tables)):
+            return None
+        return query(connection, f'SELECT * FROM {SCHEMA}."{index_table}"')
 
 
 def plan_for(

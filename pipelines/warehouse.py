@@ -48,6 +48,25 @@ def _selected_keys(connection: duckdb.DuckDBPyConnection, keys: Sequence[str]) -
         connection.unregister("selected_keys")
 
 
+def query(
+    connection: duckdb.DuckDBPyConnection, sql: str, keys: Sequence[str] | None = None
+) -> pl.DataFrame:
+    """`Warehouse.read` on an open connection (a step that reads and writes on one connection)."""
+    if keys is None:
+        return connection.execute(sql).pl()
+    with _selected_keys(connection, keys):
+        return connection.execute(sql).pl()
+
+
+def has_table(connection: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """True when `corpus.<table>` exists on this connection."""
+    found = connection.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [SCHEMA, table],
+    ).fetchone()
+    return bool(found and found[0])
+
+
 def table_row_counts(connection: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Exact row counts of every table in the corpus schema of an open database, by name."""
     names = connection.execute(
@@ -236,11 +255,7 @@ class Warehouse:
     @staticmethod
     def _has_table(connection: duckdb.DuckDBPyConnection, table: str) -> bool:
         """True when `corpus.<table>` exists on this connection."""
-        found = connection.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-            [SCHEMA, table],
-        ).fetchone()
-        return bool(found and found[0])
+        return has_table(connection, table)
 
     def replace_rows(
         self, table: str, frame: pl.DataFrame, key_column: str, keys: Sequence[str]
@@ -307,14 +322,27 @@ class Warehouse:
         self,
         tables: dict[str, pl.DataFrame],
         upserts: Mapping[str, tuple[pl.DataFrame, Sequence[str]]] | None = None,
+        rows: Sequence[tuple[str, pl.DataFrame, str, Sequence[str]]] = (),
     ) -> int:
         """Replace corpus-wide tables' contents in ONE transaction; returns rows written.
 
-        `upserts` ({table: (rows, key columns)}), in the same transaction: rows whose key is
-        in `rows` are replaced by them, the others stay (an increment's few changed rows).
+        In the same transaction: `upserts` ({table: (rows, key columns)}) replace the rows
+        whose key matches one of theirs, the others stay (an increment's few changed rows);
+        `rows` (table, frame, key column, keys) are replaced as `replace_many` does.
         """
+        with self.connect() as connection:
+            return self.replace_tables_on(connection, tables, upserts, rows)
+
+    def replace_tables_on(
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        tables: dict[str, pl.DataFrame],
+        upserts: Mapping[str, tuple[pl.DataFrame, Sequence[str]]] | None = None,
+        rows: Sequence[tuple[str, pl.DataFrame, str, Sequence[str]]] = (),
+    ) -> int:
+        """`replace_tables` on an open connection (from `connect`), in its own transaction."""
         upserts = upserts or {}
-        with self.connect() as connection, _transaction(connection):
+        with _transaction(connection):
             for table, frame in tables.items():
                 connection.register("incoming_frame", frame)
                 connection.execute(
@@ -322,8 +350,13 @@ class Warehouse:
                 )
                 connection.unregister("incoming_frame")
             self._upsert(connection, upserts)
+            for table, frame, key_column, keys in rows:
+                self._ensure_table(connection, table, frame)
+                self._delete_keys(connection, table, key_column, keys)
+                self._insert(connection, table, frame)
         written = sum(frame.height for frame in tables.values())
-        return written + sum(frame.height for frame, _ in upserts.values())
+        written += sum(frame.height for frame, _ in upserts.values())
+        return written + sum(frame.height for _, frame, _, _ in rows)
 
     def delete_reports(self, report_ids: Sequence[str], file_names: Sequence[str]) -> None:
         """Remove every row that came from these reports, in every per-report table."""
@@ -359,22 +392,26 @@ class Warehouse:
     def _ensure_table(
         self, connection: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame
     ) -> None:
-        """Create the table from the frame's schema, or add columns the code added since."""
+        """Create the table from the frame's schema, or add columns the code added since.
+
+        One catalog query when the table already has every column (the usual case).
+        """
+        existing = {
+            row[0]
+            for row in connection.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ?",
+                [SCHEMA, table],
+            ).fetchall()
+        }
+        if existing and existing.issuperset(frame.columns):
+            return
         connection.register("incoming_schema", frame.head(0))
         try:
-            if not self._has_table(connection, table):
+            if not existing:
                 connection.execute(
                     f'CREATE TABLE {SCHEMA}."{table}" AS SELECT * FROM incoming_schema'
                 )
                 return
-            existing = {
-                row[0]
-                for row in connection.execute(
-                    "SELECT column_name FROM information_schema.columns "
-                    "WHERE table_schema = ? AND table_name = ?",
-                    [SCHEMA, table],
-                ).fetchall()
-            }
             described = connection.execute("DESCRIBE incoming_schema").fetchall()
             for name, column_type, *_ in described:
                 if name not in existing:

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import polars as pl
 import pytest
 
 from pipelines.refresh import reconcile, run_refresh
+from pipelines.report_files import report_id
 from pipelines.settings import Settings
 from tests.conftest import NO_TELEMETRY, SEEDS, corpus_dir
 
@@ -333,3 +335,78 @@ def test_incremental_novelty_of_later_reports_equals_a_full_recomputation(
     # A deleted report changes what later reports said first: every row is recomputed.
     next(project.reports.glob("001_*")).unlink()
     assert materialization_mode(project.refresh(), "report_novelty") == "full"
+
+
+def test_incremental_similarity_equals_a_full_recomputation(project: Project) -> None:
+    """Reports folded in one at a time leave the lists the stored vocabulary gives from scratch.
+
+    The daily full refresh then checks exactly that (incremental_equals_full passes), and a
+    deleted report that a stored list names makes the next refresh full.
+    """
+    from pipelines.definitions import defs
+    from pipelines.increments import FULL_REFRESH_TAG
+    from pipelines.partitions import CORPUS_JOB
+    from pipelines.similarity_store import MIN_COSINE, TOP_K
+    from pipelines.text.redundancy.similarity_index import all_neighbours, undirected_pairs
+    from pipelines.text.redundancy.similarity_vectors import (
+        Vocabulary,
+        report_documents,
+        vectorize,
+    )
+    from pipelines.text.redundancy.tfidf import near_duplicate_counts
+    from pipelines.warehouse import Warehouse
+
+    first = project.refresh()
+    assert materialization_mode(first, "report_similarity") == "full (no previous state)"
+    assert "incremental_equals_full" not in check_results(first)  # nothing to compare yet
+    seed_004 = (project.reports / "004_c37010fbd4496169.txt").read_text(encoding="utf-8")
+    seed_001 = next(project.reports.glob("001_*")).read_text(encoding="utf-8")
+    for name, text in (("zz_copy_of_004.txt", seed_004), ("zz_half_of_001.txt", seed_001[:6000])):
+        (project.reports / name).write_text(text, encoding="utf-8")
+        result = project.refresh()
+        assert materialization_mode(result, "report_similarity") == "incremental (+1)"
+        assert "incremental_equals_full" not in check_results(result)
+    with duckdb.connect(str(project.settings.database), read_only=True) as connection:
+        terms = connection.execute("SELECT * FROM corpus.report_similarity_terms").pl()
+        sections = connection.execute("SELECT * FROM corpus.sections").pl()
+        ids = [r[0] for r in connection.execute("SELECT report_id FROM corpus.reports").fetchall()]
+        stored = connection.execute("SELECT * FROM corpus.report_neighbours").pl()
+        public = connection.execute("SELECT * FROM corpus.report_similarity").pl()
+        near = connection.execute("SELECT * FROM corpus.near_duplicate_sections").pl()
+    every = vectorize(report_documents(ids, sections), Vocabulary.from_frame(terms))
+    full = all_neighbours(every, TOP_K, MIN_COSINE)
+    assert stored.sort("report_id", "rank").equals(full)
+    order = ["report_id_a", "report_id_b"]
+    recomputed = undirected_pairs(full, near_duplicate_counts(near, sections))
+    assert public.sort(order).equals(recomputed.sort(order))
+    assert len(ids) == 7 and stored.height > 7
+    copy_of_004 = stored.filter(pl.col("report_id") == report_id("zz_copy_of_004.txt"))
+    assert copy_of_004.row(0)[1:3] == (report_id("004_c37010fbd4496169.txt"), 1.0)
+    assert public["n_near_duplicate_sections"].max() >= 10  # the copy shares every section
+    daily = (
+        defs()
+        .resolve_job_def(CORPUS_JOB)
+        .execute_in_process(
+            instance=project.instance, tags={FULL_REFRESH_TAG: "true"}, raise_on_error=False
+        )
+    )
+    assert materialization_mode(daily, "report_similarity") == "full (full refresh requested)"
+    assert check_results(daily)["incremental_equals_full"] is True
+    with Warehouse(project.settings.warehouse_dir).connect() as connection:  # a corrupt list
+        connection.execute("UPDATE corpus.report_neighbours SET cosine = 0.5 WHERE rank = 1")
+    daily = (
+        defs()
+        .resolve_job_def(CORPUS_JOB)
+        .execute_in_process(
+            instance=project.instance, tags={FULL_REFRESH_TAG: "true"}, raise_on_error=False
+        )
+    )
+    assert check_results(daily)["incremental_equals_full"] is False
+    gone = report_id("zz_copy_of_004.txt")
+    (project.reports / "zz_copy_of_004.txt").unlink()
+    result = project.refresh()
+    assert materialization_mode(result, "report_similarity").startswith("full (reports deleted")
+    assert "incremental_equals_full" not in check_results(result)  # its old lists named it
+    assert project.query(
+        f"SELECT count(*) FROM corpus.report_similarity WHERE '{gone}' IN (report_id_a, report_id_b)"
+    ) == [(0,)]

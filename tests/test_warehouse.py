@@ -60,3 +60,25 @@ def test_report_chunks_keep_reports_whole_and_cover_every_row() -> None:
     ]
     assert pl.concat(chunks).equals(sections)
     assert [c.height for c in report_chunks(sections.head(0), 2)] == [0]
+
+
+def test_replace_tables_patches_keyed_rows_in_the_same_transaction(store: Warehouse) -> None:
+    """A whole table replaced and another's rows patched land together, or neither does."""
+    written = store.replace_tables(
+        {"totals": pl.DataFrame({"n": [4]})}, rows=[("facts", frame("a", [10]), "report_id", ["a"])]
+    )
+    assert written == 2
+    assert rows(store, "facts") == [("a", 10), ("b", 3)] and rows(store, "totals") == [(4,)]
+    broken = pl.DataFrame({"report_id": ["b"], "value": ["not a number"]})
+    with pytest.raises(Exception, match=r"(?i)convert|cast"):
+        store.replace_tables(
+            {"totals": pl.DataFrame({"n": [5]})}, rows=[("facts", broken, "report_id", ["b"])]
+        )
+    assert rows(store, "facts") == [("a", 10), ("b", 3)] and rows(store, "totals") == [(4,)]
+
+
+def test_a_new_column_is_added_to_an_existing_table(store: Warehouse) -> None:
+    """Rows with a column the table lacks: the column is added, older rows hold NULL."""
+    extended = frame("c", [5]).with_columns(note=pl.lit("new"))
+    store.replace_many([("facts", extended, "report_id", ["c"])])
+    assert rows(store, "facts") == [("a", 1, None), ("a", 2, None), ("b", 3, None), ("c", 5, "new")]

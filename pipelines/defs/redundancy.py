@@ -1,5 +1,7 @@
 """Redundancy: repetition inside reports, near-duplicate sections across them, novelty."""
 
+from collections.abc import Iterator
+
 import dagster as dg
 import polars as pl
 
@@ -14,6 +16,10 @@ from pipelines.increment_state import current_reports, plan_for
 from pipelines.increments import INDEX_KEY, index_rows_of, table_index
 from pipelines.lsh import MINHASH_CONFIG
 from pipelines.resources import WarehouseResource
+from pipelines.similarity_store import INDEX_TABLE as SIMILARITY_INDEX
+from pipelines.similarity_store import PARAMETERS as SIMILARITY_PARAMETERS
+from pipelines.similarity_store import STATE_TABLES
+from pipelines.similarity_store import refresh as refresh_similarity
 from pipelines.text.redundancy.incremental import (
     INCREMENTAL_MAX_SHARE,
     near_duplicate_index,
@@ -30,7 +36,6 @@ from pipelines.text.redundancy.phrases import (
     frequent_phrases,
     rank_phrases,
 )
-from pipelines.text.redundancy.tfidf import report_similarity as similarity_of_reports
 from pipelines.warehouse import SCHEMA, SELECTED_KEYS, Warehouse
 
 # near_duplicate_sections' bookkeeping: a fingerprint of each report's band keys when last
@@ -244,29 +249,56 @@ def report_novelty(warehouse: WarehouseResource) -> dg.MaterializeResult:
     )
 
 
-@corpus_asset(
+@incremental_corpus_asset(
+    "report_similarity",
     group="redundancy",
     deps=["near_duplicate_sections"],
     kinds=frozenset({"scikit-learn", "duckdb"}),
     description="Report × report similarity: TF-IDF cosine of whole reports (each report's "
-    "closest neighbours) and how many near-duplicate sections the two share.",
+    "closest neighbours) and how many near-duplicate sections the two share. New reports are "
+    "folded in with the vocabulary and idf frozen at the last full refresh (daily).",
 )
-def report_similarity(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    """Each report's most similar reports by TF-IDF cosine, with shared near-duplicates."""
+def report_similarity(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    """Each report's most similar reports by TF-IDF cosine, with shared near-duplicates.
+
+    Incremental (similarity_store.py): new reports are vectorized with the frozen vocabulary
+    and folded into the stored neighbour lists, at a cost that does not grow with the corpus
+    beyond reading the stored vectors; a full refresh (the daily run, a changed or deleted
+    report, many new ones) refits the vocabulary, after checking the stored lists when the
+    check is selected. A check that could not be evaluated yields no result (skipped).
+    """
     store = warehouse.get()
-    similarity = similarity_of_reports(
-        store.read(
-            f"SELECT report_id, section_id, ordinal, plain_text FROM {SCHEMA}.sections "
-            "ORDER BY report_id, ordinal"
-        ),
-        near_duplicates=store.read(
-            f"SELECT section_id_a, section_id_b FROM {SCHEMA}.near_duplicate_sections"
-        ),
+    current = current_reports(store)
+    plan = plan_for(context, store, current, SIMILARITY_INDEX, SIMILARITY_PARAMETERS, *STATE_TABLES)
+    check_key = dg.AssetCheckKey(dg.AssetKey("report_similarity"), INCREMENTAL_CHECK)
+    wanted = check_key in context.selected_asset_check_keys
+    plan, result = refresh_similarity(store, current, plan, check=wanted)
+    comparison = result.check.comparison
+    yield dg.MaterializeResult(
+        asset_key="report_similarity",
+        metadata={
+            "dagster/row_count": result.rows,
+            "mode": plan.describe(),
+            "changed_lists": result.changed,
+            "incremental_equals_full": result.check.describe(),
+            "seconds": dg.MetadataValue.json(result.seconds),
+            "preview": markdown_preview(result.preview),
+        },
     )
-    store.replace_tables({"report_similarity": similarity})
-    return dg.MaterializeResult(
-        metadata={"dagster/row_count": similarity.height, "preview": markdown_preview(similarity)}
-    )
+    if wanted and comparison is not None:
+        yield dg.AssetCheckResult(
+            asset_key="report_similarity",
+            check_name=INCREMENTAL_CHECK,
+            passed=comparison.equal,
+            metadata={
+                "reports_compared": comparison.n_reports,
+                "reports_differing": len(comparison.differing),
+                "only_stored": markdown_preview(comparison.only_actual),
+                "only_recomputed": markdown_preview(comparison.only_expected),
+            },
+        )
 
 
 @incremental_corpus_asset(
