@@ -98,12 +98,15 @@ def run_refresh(
     instance: dg.DagsterInstance,
     partitions: list[str],
     log_level: str = "WARNING",
+    *,
+    full: bool = True,
 ) -> dg.ExecuteInProcessResult:
     """Materialize every asset over all report partitions in one run on `instance`.
 
-    A complete build: every corpus-wide table is recomputed from scratch (fresh IDF, phrase
-    candidates, discovered topics), so the result equals a clean build of the same folder;
-    the per-report metrics are computed for the reports that lack them.
+    `full` (what `reportscope run` does): every corpus-wide table is recomputed from scratch
+    (fresh IDF, phrase candidates, discovered topics), so the result equals a clean build of
+    the same folder. Otherwise the corpus-wide tables fold in new reports as the sensor's
+    refreshes do. Per-report metrics are computed for the reports that lack them either way.
     """
     # With no report yet only the corpus-wide assets can run (they land empty tables).
     job = defs.resolve_job_def(REFRESH_JOB if partitions else CORPUS_JOB)
@@ -113,7 +116,7 @@ def run_refresh(
         tags={
             **partition_range_tags(partitions),
             PID_TAG: str(os.getpid()),
-            FULL_REFRESH_TAG: "true",
+            **({FULL_REFRESH_TAG: "true"} if full else {}),
         },
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         raise_on_error=False,

@@ -27,12 +27,13 @@ class Project:
     settings: Settings
     instance: dg.DagsterInstance
 
-    def refresh(self) -> dg.ExecuteInProcessResult:
-        """Reconcile partitions with the folder and run every asset, as `make run` does."""
+    def refresh(self, *, full: bool = False) -> dg.ExecuteInProcessResult:
+        """Reconcile partitions with the folder and run every asset; the corpus-wide tables
+        fold in new reports as the sensor's refreshes do (`full`: as `make run` does)."""
         from pipelines.definitions import defs
 
         change = reconcile(self.instance, self.reports)
-        return run_refresh(defs(), self.instance, change.partitions)
+        return run_refresh(defs(), self.instance, change.partitions, full=full)
 
     def query(self, sql: str) -> list[tuple]:
         """Query the published warehouse read-only, as a user would."""
