@@ -31,10 +31,10 @@ _DIFFERENT_CHARS = ("\t", "\r", "\x00", "\x0b", "\x0c", "]:", "--->", "<![")
 # Unicode whitespace (Python's `\s` beyond ASCII): markdown-it-py's HTML patterns match it
 # in and after tags, and it trims lines of nothing but whitespace off a paragraph.
 _UNICODE_SPACE = "\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-_HAS_UNICODE_SPACE = re.compile(f"[{_UNICODE_SPACE}]")
-_UNICODE_SPACE_USE = re.compile(
-    f"<[^\n<]*[{_UNICODE_SPACE}]|^[ {_UNICODE_SPACE}]*[{_UNICODE_SPACE}] *$", re.MULTILINE
-)
+_UNICODE_SPACE_IN_TAG = re.compile(f"<[^\n<]*[{_UNICODE_SPACE}]")
+_UNICODE_SPACE_LINE = f"[ {_UNICODE_SPACE}]*[{_UNICODE_SPACE}][ {_UNICODE_SPACE}]*(?=\n|\\Z)"
+_FIRST_LINE_UNICODE_SPACES = re.compile(_UNICODE_SPACE_LINE)
+_LINE_OF_UNICODE_SPACES = re.compile("\n" + _UNICODE_SPACE_LINE)
 # A quote line, then a line indented as code (found from the `>`, then checked from the
 # start of its line).
 _INDENTED_AFTER_QUOTE = re.compile(r">[^\n>]*\n {4}")
@@ -53,7 +53,11 @@ def reads_differently(text: str) -> bool:
     """True when the text has a construct the two parsers are known to read differently."""
     if any(part in text for part in _DIFFERENT_CHARS):
         return True
-    if _HAS_UNICODE_SPACE.search(text) and _UNICODE_SPACE_USE.search(text):
+    if (
+        _UNICODE_SPACE_IN_TAG.search(text)
+        or _FIRST_LINE_UNICODE_SPACES.match(text)
+        or _LINE_OF_UNICODE_SPACES.search(text)
+    ):
         return True
     for match in _INDENTED_AFTER_QUOTE.finditer(text):
         line_start = text.rfind("\n", 0, match.start()) + 1
