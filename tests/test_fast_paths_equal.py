@@ -116,6 +116,11 @@ EDGE_CASES = [
     "\n".join("  " * i + "- item" for i in range(15)),
     "a\r\nb\r\n# H\r\n",
     "nul\x00here\n# H",
+    "*\u2028*",
+    "a *\u2028b* c",
+    "*\U0001fa75* (a symbol newer than Python 3.11's Unicode tables)",
+    "**“quoted”** and _é_",
+    "lone \ud800 surrogate\n# H",
 ]
 
 

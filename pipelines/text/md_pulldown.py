@@ -24,7 +24,12 @@ from pipelines.text.md_blocks import (
     html_text,
     level_bold_headings,
 )
-from pipelines.text.md_quirks import MAX_DEPTH, reads_differently, tables_differ
+from pipelines.text.md_quirks import (
+    MAX_DEPTH,
+    flanking_differs,
+    reads_differently,
+    tables_differ,
+)
 
 # Characters that start inline syntax (CommonMark, HTML on): text without them is its own
 # plain text.
@@ -60,7 +65,12 @@ def parse_blocks(text: str, lines: list[str]) -> Blocks | None:
     """
     if reads_differently(text):
         return None
-    data = text.encode()
+    try:
+        data = text.encode()
+    except UnicodeEncodeError:  # lone surrogates: pyromark takes UTF-8 only
+        return None
+    if flanking_differs(text, data):
+        return None
     byte_lines = data.split(b"\n") if len(data) != len(text) else lines
     starts = [0, *accumulate(len(line) + 1 for line in byte_lines)]
 

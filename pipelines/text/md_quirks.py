@@ -1,8 +1,9 @@
 """Where markdown-it-py and pulldown-cmark read the same Markdown differently.
 
 Both parsers follow CommonMark, yet they part on a few corners: tabs, link reference
-definitions, lazy lines after a block quote, list items opening with indented code, code
-spans over several lines, nesting past markdown-it's limit, and tables (markdown-it tries its
+definitions, lazy lines after a block quote, code spans over several lines, nesting past
+markdown-it's limit, Unicode spaces, characters next to `*` and `_` whose class (space,
+punctuation) the two take from different Unicode versions, and tables (markdown-it tries its
 table rule before every other block rule). A document showing any of these is read with
 markdown-it-py, so every section stays what it was; the checks are cheap and conservative.
 """
@@ -11,8 +12,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from functools import cache
 
-from markdown_it.common.utils import mdTrim
+import pyromark
+from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace, mdTrim
 from markdown_it.rules_block import table as markdown_it_table
 from markdown_it.rules_block.table import escapedSplit
 
@@ -39,6 +42,12 @@ _LINE_OF_UNICODE_SPACES = re.compile("\n" + _UNICODE_SPACE_LINE)
 # start of its line).
 _INDENTED_AFTER_QUOTE = re.compile(r">[^\n>]*\n {4}")
 _QUOTE_LINE = re.compile(r" *>")
+# UTF-8 bytes -> D for an emphasis delimiter (`*`, `_`), U for a byte of a non-ASCII character.
+_DELIMITER_NEXT_TO_NON_ASCII = bytes(
+    ord("D") if byte in b"*_" else ord("U") if byte >= 0x80 else ord(".") for byte in range(256)
+)
+_DELIMITER_RUN = re.compile(r"[*_]+")
+_EMPHASIS = pyromark.Markdown()
 # A line that markdown-it could take for a table's delimiter row, inside containers too.
 # (Found from the line break before it: a table's delimiter row is never its first line.)
 _DELIMITER_LIKE = re.compile(r"\n[ >]*(?:(?:[-+*]|\d{1,9}[.)]) +)*[|:-][|:\- ]*(?=\n|\Z)")
@@ -64,6 +73,47 @@ def reads_differently(text: str) -> bool:
         if _QUOTE_LINE.match(text, line_start):
             return True
     return False
+
+
+def flanking_differs(text: str, data: bytes) -> bool:
+    """True when a non-ASCII character next to `*` or `_` is whitespace, punctuation or neither
+    to one parser and something else to the other (their Unicode versions and whitespace
+    definitions differ on a few dozen characters), which changes what is emphasis.
+    """
+    classes = data.translate(_DELIMITER_NEXT_TO_NON_ASCII)
+    if b"DU" not in classes and b"UD" not in classes:
+        return False
+    for run in _DELIMITER_RUN.finditer(text):
+        for index in (run.start() - 1, run.end()):
+            if 0 <= index < len(text) and text[index] > "\x7f":
+                char = text[index]
+                if _markdown_it_class(char) != _pulldown_class(char):
+                    return True
+    return False
+
+
+@cache
+def _markdown_it_class(char: str) -> str:
+    """What markdown-it's emphasis rule takes the character for."""
+    if isWhiteSpace(ord(char)):
+        return "space"
+    return "punctuation" if isMdAsciiPunct(ord(char)) or isPunctChar(char) else "other"
+
+
+@cache
+def _pulldown_class(char: str) -> str:
+    """What pulldown-cmark's emphasis rule takes the character for, read off two probes.
+
+    `*c b*` is emphasis unless c is whitespace; `a*c b*` only when c is neither whitespace
+    nor punctuation (after a letter, a delimiter before punctuation cannot open).
+    """
+
+    def emphasis(source: str) -> bool:
+        return any(event == {"Start": "Emphasis"} for event in _EMPHASIS.events(source))
+
+    if not emphasis(f"*{char}b*"):
+        return "space"
+    return "other" if emphasis(f"a*{char}b*") else "punctuation"
 
 
 def tables_differ(text: str, lines: list[str], tops: list[tuple[int, int, str]]) -> bool:
