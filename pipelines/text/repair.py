@@ -3,7 +3,8 @@
 Reports arrive from people and from agent crews: other encodings, Windows line endings,
 mojibake, a whole report wrapped in a ```markdown fence, agent chatter leaked before the
 report proper, front matter. `repair` turns raw bytes into the text every later step reads,
-or raises `UnreadableReport` with a reason a person understands.
+or raises `UnreadableReport` with a reason a person understands. Mojibake is repaired by
+ftfy, run only on the texts it would change (`text_fixes` decides, exactly and fast).
 """
 
 from __future__ import annotations
@@ -13,18 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-import ftfy
-
-# Repairs ftfy may make. Curly quotes, full-width letters and ligatures are the author's,
-# not damage: keep them (`learnersâ€™` must become `learners’`, not `learners'`).
-_FTFY_CONFIG = ftfy.TextFixerConfig(
-    unescape_html=False,
-    uncurl_quotes=False,
-    fix_character_width=False,
-    fix_latin_ligatures=False,
-    normalization="NFC",
-    explain=True,
-)
+from pipelines.text.text_fixes import fix_and_explain
 
 # Lines agent frameworks leak before the report proper (CrewAI, LangChain, AutoGen ...).
 _CHATTER = re.compile(
@@ -136,7 +126,7 @@ def repair(raw: bytes) -> RepairedText:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         repairs.append("line endings normalized to \\n")
 
-    fixed, explanation = ftfy.fix_and_explain(text, config=_FTFY_CONFIG)
+    fixed, explanation = fix_and_explain(text)
     if fixed != text:
         steps = explanation or []
         kinds = [
