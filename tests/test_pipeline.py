@@ -345,8 +345,7 @@ def test_incremental_similarity_equals_a_full_recomputation(project: Project) ->
     deleted report that a stored list names makes the next refresh full.
     """
     from pipelines.definitions import defs
-    from pipelines.increments import FULL_REFRESH_TAG
-    from pipelines.partitions import CORPUS_JOB
+    from pipelines.partitions import FULL_JOB
     from pipelines.similarity_store import MIN_COSINE, TOP_K
     from pipelines.text.redundancy.similarity_index import all_neighbours, undirected_pairs
     from pipelines.text.redundancy.similarity_vectors import (
@@ -384,29 +383,25 @@ def test_incremental_similarity_equals_a_full_recomputation(project: Project) ->
     copy_of_004 = stored.filter(pl.col("report_id") == report_id("zz_copy_of_004.txt"))
     assert copy_of_004.row(0)[1:3] == (report_id("004_c37010fbd4496169.txt"), 1.0)
     assert public["n_near_duplicate_sections"].max() >= 10  # the copy shares every section
-    daily = (
+    daily = (  # the daily schedule's job: full refresh, with the incremental_equals_full checks
         defs()
-        .resolve_job_def(CORPUS_JOB)
-        .execute_in_process(
-            instance=project.instance, tags={FULL_REFRESH_TAG: "true"}, raise_on_error=False
-        )
+        .resolve_job_def(FULL_JOB)
+        .execute_in_process(instance=project.instance, raise_on_error=False)
     )
     assert materialization_mode(daily, "report_similarity") == "full (full refresh requested)"
     assert check_results(daily)["incremental_equals_full"] is True
     with Warehouse(project.settings.warehouse_dir).connect() as connection:  # a corrupt list
         connection.execute("UPDATE corpus.report_neighbours SET cosine = 0.5 WHERE rank = 1")
-    daily = (
+    daily = (  # the daily schedule's job: full refresh, with the incremental_equals_full checks
         defs()
-        .resolve_job_def(CORPUS_JOB)
-        .execute_in_process(
-            instance=project.instance, tags={FULL_REFRESH_TAG: "true"}, raise_on_error=False
-        )
+        .resolve_job_def(FULL_JOB)
+        .execute_in_process(instance=project.instance, raise_on_error=False)
     )
     assert check_results(daily)["incremental_equals_full"] is False
     gone = report_id("zz_copy_of_004.txt")
     (project.reports / "zz_copy_of_004.txt").unlink()
     result = project.refresh()
-    assert materialization_mode(result, "report_similarity").startswith("full (reports deleted")
+    assert "deleted" in materialization_mode(result, "report_similarity")  # the index noticed
     assert "incremental_equals_full" not in check_results(result)  # its old lists named it
     assert project.query(
         f"SELECT count(*) FROM corpus.report_similarity WHERE '{gone}' IN (report_id_a, report_id_b)"
