@@ -121,6 +121,9 @@ EDGE_CASES = [
     "*\U0001fa75* (a symbol newer than Python 3.11's Unicode tables)",
     "**“quoted”** and _é_",
     "lone \ud800 surrogate\n# H",
+    ">_<!o\n>y",
+    "> a <!-- x\n> y --> z",
+    "  1. \\\n    ```",
 ]
 
 
