@@ -75,6 +75,7 @@ def parse_blocks(text: str, lines: list[str]) -> Blocks | None:
     starts = [0, *accumulate(len(line) + 1 for line in byte_lines)]
 
     def line_of(offset: int) -> int:
+        """0-based line of a UTF-8 byte offset."""
         return bisect_right(starts, offset) - 1
 
     headings: list[Heading] = []
@@ -204,8 +205,10 @@ def parse_blocks(text: str, lines: list[str]) -> Blocks | None:
 
 
 def _lazy_code_indent(data: bytes, line_start: int, content_columns: list[int]) -> bool:
-    """True when the line after a break inside a quote, or inside a list item short of its
-    content column (a lazy line), is indented 4+ spaces: markdown-it may read indented code.
+    """True when a line continuing a paragraph in a container is indented as code, lazily.
+
+    Lazy: inside a quote, or short of the list item's content column. markdown-it may read
+    such a line as an indented code block where pulldown-cmark continues the paragraph.
     """
     end = line_start
     while end < len(data) and data[end] == 0x20:
