@@ -75,6 +75,7 @@ def parse_blocks(text: str, lines: list[str]) -> Blocks | None:
     starts = [0, *accumulate(len(line) + 1 for line in byte_lines)]
 
     def line_of(offset: int) -> int:
+        """0-based line of a UTF-8 byte offset."""
         return bisect_right(starts, offset) - 1
 
     headings: list[Heading] = []
@@ -98,7 +99,9 @@ def parse_blocks(text: str, lines: list[str]) -> Blocks | None:
                 if block is not None:  # ends a tight list item's text
                     _finish(block, pieces, list_depth, headings)
                     block = None
-            elif block is not None and not skipping:
+            elif not skipping:
+                if block is None:  # a tight list item's text, opening with a line break
+                    block = _Block(line_of(span["start"]), depth == 0)
                 if content_columns and _lazy_code_indent(data, span["end"], content_columns):
                     return None
                 kept = _kept_before_break(data, span["end"] - 1)
@@ -108,14 +111,15 @@ def parse_blocks(text: str, lines: list[str]) -> Blocks | None:
                     block.first_break = len(block.parts)
                 block.parts.append(" ")
             continue
+        value = event.get("Text")
+        if value is not None and block is not None and not skipping and not autolink:
+            block.parts.append(value)  # the most common event: text in a paragraph
+            continue
         ((kind, value),) = event.items()
         if kind == "Start":
-            tag = value if type(value) is str else next(iter(value))
-            if depth == 0 and tag not in _INLINE_TAGS and not skipping:
-                end = line_of(max(span["end"] - 1, span["start"])) + 1
-                tops.append((line_of(span["start"]), end, tag))
             if skipping:
                 continue
+            tag = value if type(value) is str else next(iter(value))
             if tag in _INLINE_TAGS:
                 if block is None:  # a tight list item's text: a paragraph of its own
                     block = _Block(line_of(span["start"]), depth == 0)
@@ -127,8 +131,11 @@ def parse_blocks(text: str, lines: list[str]) -> Blocks | None:
             if block is not None:  # a block starts: a tight list item's text ends
                 _finish(block, pieces, list_depth, headings)
                 block = None
+            line = line_of(span["start"])
+            if depth == 0:
+                end = line_of(max(span["end"] - 1, span["start"])) + 1
+                tops.append((line, end, tag))
             if tag == "Paragraph":
-                line = line_of(span["start"])
                 block = _Block(line, depth == 0)
                 if depth == 0:
                     bold = bold_heading(lines[line], line, _inline_text)
@@ -136,13 +143,11 @@ def parse_blocks(text: str, lines: list[str]) -> Blocks | None:
                         headings.append(bold)
                         block.bold = True
             elif tag == "Heading":
-                line = line_of(span["start"])
                 block = _Block(line, depth == 0, _LEVELS[value["Heading"]["level"]])
                 if depth == 0:
-                    end = line_of(max(span["end"] - 1, span["start"])) + 1
                     headings.append(Heading(line, end, block.heading, "", "atx"))
             elif tag == "HtmlBlock":
-                html_parts, html_line = [], line_of(span["start"])
+                html_parts, html_line = [], line
             elif tag in _CONTAINERS:
                 if tag == "Item":
                     item_start = span["start"]
@@ -187,6 +192,8 @@ def parse_blocks(text: str, lines: list[str]) -> Blocks | None:
             if block is None:  # a tight list item's text: a paragraph of its own
                 block = _Block(line_of(span["start"]), depth == 0)
             if kind == "InlineHtml":
+                if depth and _NEWLINE in data[span["start"] : span["end"]]:
+                    return None  # pulldown-cmark may end it at a quote's `>` on the next line
                 block.parts.append(" ")
             elif kind == "Code" and _NEWLINE in data[span["start"] : span["end"]]:
                 return None  # the parsers differ on the indentation of a code span's lines
@@ -198,8 +205,10 @@ def parse_blocks(text: str, lines: list[str]) -> Blocks | None:
 
 
 def _lazy_code_indent(data: bytes, line_start: int, content_columns: list[int]) -> bool:
-    """True when the line after a break inside a quote, or inside a list item short of its
-    content column (a lazy line), is indented 4+ spaces: markdown-it may read indented code.
+    """True when a line continuing a paragraph in a container is indented as code, lazily.
+
+    Lazy: inside a quote, or short of the list item's content column. markdown-it may read
+    such a line as an indented code block where pulldown-cmark continues the paragraph.
     """
     end = line_start
     while end < len(data) and data[end] == 0x20:

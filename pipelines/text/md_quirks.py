@@ -76,9 +76,10 @@ def reads_differently(text: str) -> bool:
 
 
 def flanking_differs(text: str, data: bytes) -> bool:
-    """True when a non-ASCII character next to `*` or `_` is whitespace, punctuation or neither
-    to one parser and something else to the other (their Unicode versions and whitespace
-    definitions differ on a few dozen characters), which changes what is emphasis.
+    """True when a character next to `*` or `_` is of another class to each parser.
+
+    Whitespace, punctuation or neither decides what is emphasis; the two parsers' Unicode
+    versions and whitespace definitions differ on a few dozen non-ASCII characters.
     """
     classes = data.translate(_DELIMITER_NEXT_TO_NON_ASCII)
     if b"DU" not in classes and b"UD" not in classes:
@@ -109,6 +110,7 @@ def _pulldown_class(char: str) -> str:
     """
 
     def emphasis(source: str) -> bool:
+        """True when pyromark reads emphasis in `source`."""
         return any(event == {"Start": "Emphasis"} for event in _EMPHASIS.events(source))
 
     if not emphasis(f"*{char}b*"):

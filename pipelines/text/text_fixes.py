@@ -47,6 +47,7 @@ def _rare_set(options: list[frozenset[int]]) -> frozenset[int]:
     """The set least likely in clean text: fewest lowercase letters, then fewest letters."""
 
     def weight(chars: frozenset[int]) -> tuple[int, int, int]:
+        """Lowercase letters, letters, size: smaller is rarer in clean text."""
         kinds = [unicodedata.category(chr(c)) for c in chars]
         return (kinds.count("Ll"), sum(k.startswith("L") for k in kinds), len(chars))
 
