@@ -15,11 +15,14 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from pipelines.text.redundancy.incremental import INCREMENTAL_MAX_SHARE as REDUNDANCY_MAX_SHARE
+
 # The run tag that makes every corpus-wide asset recompute from scratch (the daily schedule,
 # `reportscope run --full`).
 FULL_REFRESH_TAG = "reportscope/full_refresh"
-# Above this share of new reports, a table is recomputed rather than folded into.
-INCREMENTAL_MAX_SHARE = 0.2
+# Above this share of new reports, a table is recomputed rather than folded into (the same
+# share as near_duplicate_sections' and report_novelty's plans).
+INCREMENTAL_MAX_SHARE = REDUNDANCY_MAX_SHARE
 # The columns of every index: the reports a table holds, and what it was built with. The key
 # is not `report_id`, so deleting a report's rows (report_inventory) leaves its index row for
 # the next plan to notice.

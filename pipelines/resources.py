@@ -1,5 +1,6 @@
 """Dagster resources: the reports folder, the DuckDB warehouse and the taxonomy, configured from settings.py."""
 
+import hashlib
 from pathlib import Path
 
 import dagster as dg
@@ -42,6 +43,10 @@ class Taxonomy(dg.ConfigurableResource):
     def load(self) -> pl.DataFrame:
         """The taxonomy as a frame (one row per topic), validated."""
         return load_taxonomy(Path(self.path))
+
+    def fingerprint(self) -> str:
+        """A short hash of the file's content: any edit makes the topic tables start over."""
+        return hashlib.sha256(Path(self.path).read_bytes()).hexdigest()[:16]
 
 
 def resources_from_env(settings: Settings | None = None) -> dict[str, dg.ConfigurableResource]:

@@ -13,128 +13,28 @@ never writes the file they read:
 
 from __future__ import annotations
 
-import logging
-import os
-import shutil
-import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import polars as pl
 from filelock import FileLock
 
+from pipelines.connections import (
+    SCHEMA,
+    SELECTED_KEYS,
+    has_table,
+    query,
+    selected_keys,
+    table_row_counts,
+    transaction,
+)
 from pipelines.settings import DATABASE_FILE, DEFAULT_DUCKDB_MEMORY_LIMIT, SQL_DIR
+from pipelines.warehouse_recovery import is_corrupt_database, recover_working_copy
 
-SCHEMA = "corpus"
 # How long a writer waits for another pipeline process before failing with a clear message.
 LOCK_TIMEOUT_S = 600.0
-
-
-# Filter for `read(..., keys=...)`: the keys as a registered frame, which DuckDB joins (a
-# list parameter `unnest(?::VARCHAR[])` is 4-10x slower at 10,000 keys).
-SELECTED_KEYS = "(SELECT key FROM selected_keys)"
-
-
-@contextmanager
-def _selected_keys(connection: duckdb.DuckDBPyConnection, keys: Sequence[str]) -> Iterator[None]:
-    """Register `keys` as the view `selected_keys` (column `key`) for one statement."""
-    frame = pl.DataFrame({"key": list(keys)}, schema={"key": pl.String})
-    connection.register("selected_keys", frame)
-    try:
-        yield
-    finally:
-        connection.unregister("selected_keys")
-
-
-def query(
-    connection: duckdb.DuckDBPyConnection, sql: str, keys: Sequence[str] | None = None
-) -> pl.DataFrame:
-    """`Warehouse.read` on an open connection (a step that reads and writes on one connection)."""
-    if keys is None:
-        return connection.execute(sql).pl()
-    with _selected_keys(connection, keys):
-        return connection.execute(sql).pl()
-
-
-def has_table(connection: duckdb.DuckDBPyConnection, table: str) -> bool:
-    """True when `corpus.<table>` exists on this connection."""
-    found = connection.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        [SCHEMA, table],
-    ).fetchone()
-    return bool(found and found[0])
-
-
-def table_row_counts(connection: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Exact row counts of every table in the corpus schema of an open database, by name."""
-    names = connection.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE schema_name = ? ORDER BY table_name",
-        [SCHEMA],
-    ).fetchall()
-    return {
-        name: connection.execute(f'SELECT count(*) FROM {SCHEMA}."{name}"').fetchone()[0]  # type: ignore[index]
-        for (name,) in names
-    }
-
-
-@contextmanager
-def _transaction(connection: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """BEGIN ... COMMIT; on any error ROLLBACK, and the error raised is the one that happened.
-
-    When the first error already ended the transaction (a full disk, a dropped connection),
-    ROLLBACK fails too ("no transaction is active"): that failure must not hide the cause.
-    """
-    connection.execute("BEGIN TRANSACTION")
-    try:
-        yield
-        connection.execute("COMMIT")
-    except BaseException:
-        with suppress(duckdb.Error):
-            connection.execute("ROLLBACK")
-        raise
-
-
-# What DuckDB says of a file that is not (or no longer) a database it can read.
-_CORRUPTION_MESSAGES = ("not a valid duckdb database", "corrupt", "checksum", "invalid magic")
-
-
-def is_corrupt_database(path: Path, error: BaseException) -> bool:
-    """True when opening `path` failed because the file's content is damaged (not a lock)."""
-    if not path.is_file():
-        return False
-    message = str(error).lower()
-    if "lock" in message:
-        return False
-    with open(path, "rb") as handle:
-        header = handle.read(12)
-    return header[8:12] != b"DUCK" or any(m in message for m in _CORRUPTION_MESSAGES)
-
-
-def recover_working_copy(store: Warehouse, error: BaseException) -> str:
-    """Move a corrupt working database aside and restore the published copy (or start empty).
-
-    Says what it did on stderr and in the log; returns that sentence.
-    """
-    aside = store.work_path.with_name(f"{store.work_path.name}.corrupt")
-    for damaged in (store.work_path, store.work_path.with_name(store.work_path.name + ".wal")):
-        if damaged.exists():
-            os.replace(
-                damaged, aside.with_name(aside.name + damaged.name[len(store.work_path.name) :])
-            )
-    if store.published_path.is_file():
-        shutil.copyfile(store.published_path, store.work_path)
-        how = f"rebuilt from the published copy {store.published_path}"
-    else:
-        how = "started empty: run `make run` (reportscope run) to land every report again"
-    said = (
-        f"reportscope: the working database {store.work_path} could not be opened ({error}); "
-        f"moved it to {aside} and {how}."
-    )
-    logging.getLogger(__name__).warning(said)
-    print(said, file=sys.stderr)
-    return said
 
 
 class WarehouseBusy(RuntimeError):
@@ -206,7 +106,7 @@ class Warehouse:
         with self.connect() as connection:
             if keys is None:
                 return connection.execute(sql, parameters or []).pl()
-            with _selected_keys(connection, keys):
+            with selected_keys(connection, keys):
                 return connection.execute(sql, parameters or []).pl()
 
     def read_check(
@@ -242,7 +142,7 @@ class Warehouse:
         with self.connect() as connection:
             if not self._has_table(connection, table):
                 return pl.DataFrame()
-            with _selected_keys(connection, keys):
+            with selected_keys(connection, keys):
                 return connection.execute(
                     f'SELECT * FROM {SCHEMA}."{table}" WHERE "{key_column}" IN {SELECTED_KEYS}'
                 ).pl()
@@ -269,7 +169,7 @@ class Warehouse:
         upserts: Mapping[str, tuple[pl.DataFrame, Sequence[str]]] | None = None,
     ) -> int:
         """Several `replace_rows` (and `upserts`, as in replace_tables) in ONE transaction."""
-        with self.connect() as connection, _transaction(connection):
+        with self.connect() as connection, transaction(connection):
             for table, frame, key_column, keys in writes:
                 self._ensure_table(connection, table, frame)
                 self._delete_keys(connection, table, key_column, keys)
@@ -306,7 +206,7 @@ class Warehouse:
         in memory at a time. Returns rows inserted per table.
         """
         written = dict.fromkeys(key_columns, 0)
-        with self.connect() as connection, _transaction(connection):
+        with self.connect() as connection, transaction(connection):
             deleted: set[str] = set()
             for chunk in chunks:
                 for table, frame in chunk.items():
@@ -342,7 +242,7 @@ class Warehouse:
     ) -> int:
         """`replace_tables` on an open connection (from `connect`), in its own transaction."""
         upserts = upserts or {}
-        with _transaction(connection):
+        with transaction(connection):
             for table, frame in tables.items():
                 connection.register("incoming_frame", frame)
                 connection.execute(
@@ -360,7 +260,7 @@ class Warehouse:
 
     def delete_reports(self, report_ids: Sequence[str], file_names: Sequence[str]) -> None:
         """Remove every row that came from these reports, in every per-report table."""
-        with self.connect() as connection, _transaction(connection):
+        with self.connect() as connection, transaction(connection):
             for table, column in self._per_report_tables(connection):
                 values = file_names if column == "file_name" else report_ids
                 self._delete_keys(connection, table, column, values)
@@ -428,7 +328,7 @@ class Warehouse:
         """Delete the rows of `corpus.<table>` whose `key_column` is one of `keys`."""
         if not keys:
             return
-        with _selected_keys(connection, keys):
+        with selected_keys(connection, keys):
             connection.execute(
                 f'DELETE FROM {SCHEMA}."{table}" WHERE "{key_column}" IN {SELECTED_KEYS}'
             )
@@ -463,3 +363,14 @@ class Warehouse:
         from pipelines.publishing import publish
 
         return publish(self)
+
+
+__all__ = [
+    "SCHEMA",
+    "SELECTED_KEYS",
+    "Warehouse",
+    "WarehouseBusy",
+    "has_table",
+    "query",
+    "table_row_counts",
+]

@@ -207,7 +207,7 @@ def test_fingerprints_computed_two_reports_at_a_time_equal_one_pass(
     project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Chunking the per-report step (for memory) changes no shingle and no band key."""
-    from pipelines.defs import redundancy as assets
+    from pipelines.defs import report_metrics as assets
     from pipelines.text.redundancy.minhash import lsh_band_keys, minhash_signatures
     from pipelines.text.redundancy.shingles import section_shingles
 

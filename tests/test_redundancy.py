@@ -26,10 +26,8 @@ from pipelines.text.redundancy.near_duplicates import (
     verify_pairs,
 )
 from pipelines.text.redundancy.novelty import report_novelty
+from pipelines.text.redundancy.phrase_counts import add_counts, candidate_mismatches, count_phrases
 from pipelines.text.redundancy.phrases import (
-    add_counts,
-    candidate_mismatches,
-    count_phrases,
     frequent_phrases,
     rank_phrases,
     repeated_phrases,

@@ -7,9 +7,7 @@ run, whatever the number of reports: a bulk load writes one event per report (`r
 not one per report and table.
 """
 
-import hashlib
 from collections.abc import Iterator
-from pathlib import Path
 
 import dagster as dg
 import polars as pl
@@ -39,9 +37,8 @@ FAMILIES = {
 }
 
 
-def family_parameters(taxonomy_path: str) -> dict[str, str]:
-    """What each family's rows depend on besides the report: a change recomputes them all."""
-    taxonomy = hashlib.sha256(Path(taxonomy_path).read_bytes()).hexdigest()[:16]
+def family_parameters(taxonomy: str) -> dict[str, str]:
+    """What each family's rows depend on besides the report (`taxonomy`: the file's hash)."""
     return {
         "readability": "v1",
         "repetition": "v1",
@@ -178,7 +175,7 @@ def report_metrics(
     """Compute every metric family for the reports that lack it, a chunk at a time."""
     store = warehouse.get()
     current = current_reports(store)
-    parameters = family_parameters(taxonomy.path)
+    parameters = family_parameters(taxonomy.fingerprint())
     index = (
         store.read(f"SELECT * FROM {SCHEMA}.{METRICS_INDEX}")
         if store.table_exists(METRICS_INDEX)

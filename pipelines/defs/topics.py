@@ -1,8 +1,5 @@
 """Topics: taxonomy assignment per section, discovery of new topics, frequency tables."""
 
-import hashlib
-from pathlib import Path
-
 import dagster as dg
 import polars as pl
 
@@ -79,7 +76,7 @@ def topic_catalog(
     """
     store = warehouse.get()
     current = current_reports(store)
-    parameters = f"taxonomy={_file_hash(taxonomy.path)};{DISCOVERY_PARAMETERS}"
+    parameters = f"taxonomy={taxonomy.fingerprint()};{DISCOVERY_PARAMETERS}"
     plan = plan_for(
         context, store, current, CATALOG_INDEX, parameters,
         "discovered_topics", "discovered_section_topics", "topics",
@@ -190,7 +187,7 @@ def topic_tables(
     catalog = store.read(
         f"SELECT hash(string_agg(topic_id, ',' ORDER BY topic_id)) AS h FROM {SCHEMA}.topics"
     )["h"][0]
-    parameters = f"taxonomy={_file_hash(taxonomy.path)};catalog={catalog};v1"
+    parameters = f"taxonomy={taxonomy.fingerprint()};catalog={catalog};v1"
     plan = plan_for(context, store, current, TABLES_INDEX, parameters, WORD_COUNTS, "topic_terms")
     assignments = all_assignments(store)
     sections = store.read(f"SELECT section_id, report_id, ordinal, n_words FROM {SCHEMA}.sections")
@@ -248,11 +245,6 @@ def topic_tables(
                 "preview": markdown_preview(frame.select(previews[name])),
             },
         )
-
-
-def _file_hash(path: str) -> str:
-    """A short content hash of the taxonomy file: any edit makes the topic tables start over."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
 
 
 def _word_counts(
