@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 
@@ -10,6 +11,7 @@ import plotly.graph_objects as go
 import polars as pl
 import pytest
 
+from pipelines.dashboard.page import figure_json
 from pipelines.text.charts import common, registry
 from pipelines.text.charts.common import Chart, report_labels
 from pipelines.text.charts.readability import (
@@ -56,7 +58,8 @@ def assert_well_formed(chart: Chart | None, name: str) -> Chart:
     assert chart.name == name
     assert chart.title and chart.figure.layout.title.text == chart.title
     assert chart.caption and "\n" not in chart.caption and len(chart.caption) > 30
-    assert chart.figure.layout.template.layout.paper_bgcolor == "white"  # plotly_white
+    written = json.loads(figure_json(chart.figure))  # the template is attached when written
+    assert written["layout"]["template"]["layout"]["paper_bgcolor"] == "white"  # plotly_white
     titles = [t for t in axis_titles(chart.figure) if t]
     assert titles and all(t.strip() for t in titles)
     assert any("(" in t for t in titles), f"no unit in {titles}"

@@ -31,7 +31,7 @@ import plotly.io as pio
 import polars as pl
 from plotly.offline import get_plotlyjs
 
-from pipelines.text.charts.common import SUMMARY_ROWS, Chart, shorten
+from pipelines.text.charts.common import SUMMARY_ROWS, Chart, shorten, template_json
 
 PLOTLY_JS = "plotly.min.js"
 
@@ -136,10 +136,11 @@ def _summary_cells(
 
 
 def figure_json(figure: go.Figure) -> str:
-    """Figure JSON without its title (the page shows it), safe inside a <script> element."""
+    """Figure JSON without its title (the page shows it), with the shared template, script-safe."""
     fig = figure.to_plotly_json()
     layout = dict(fig.get("layout", {}))
     layout.pop("title", None)
+    layout.setdefault("template", template_json())
     margin = dict(layout.get("margin") or {})
     margin["t"] = max(20, int(margin.get("t", 60)) - 40)
     layout["margin"] = margin

@@ -8,7 +8,13 @@ from collections.abc import Callable, Mapping
 
 import polars as pl
 
-from pipelines.text.charts.common import Chart, is_empty, report_labels, topic_label_frame
+from pipelines.text.charts.common import (
+    Chart,
+    is_empty,
+    report_labels,
+    topic_label_frame,
+    without_default_template,
+)
 from pipelines.text.charts.readability import (
     readability_by_report_chart,
     readability_by_topic_chart,
@@ -97,7 +103,8 @@ def build_charts(frames: Mapping[str, pl.DataFrame | None]) -> list[Chart]:
             logger.info("chart %s skipped: no data in %s", name, ", ".join(needs))
             continue
         try:
-            chart = make()
+            with without_default_template():
+                chart = make()
         except Exception:
             logger.warning("chart %s failed and is left out of the dashboard", name, exc_info=True)
             continue
