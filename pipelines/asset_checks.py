@@ -75,9 +75,14 @@ def offending_rows_checks(
         store = warehouse.get()
         report_ids = run_report_ids(context)
         scope = "every report" if report_ids is None else f"{len(report_ids)} report(s) of this run"
-        for key in sorted(context.selected_asset_check_keys, key=str):
+        keys = sorted(context.selected_asset_check_keys, key=str)
+        with store.connect():  # the queries share one connection
+            found = {
+                key: store.read_check(by_key[key].name, by_key[key].parameters, report_ids)
+                for key in keys
+            }
+        for key, rows in found.items():
             check = by_key[key]
-            rows = store.read_check(check.name, check.parameters, report_ids)
             yield dg.AssetCheckResult(
                 asset_key=key.asset_key,
                 check_name=key.name,

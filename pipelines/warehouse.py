@@ -13,6 +13,7 @@ never writes the file they read:
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -58,10 +59,19 @@ class Warehouse:
         self.work_path = self.work_dir / DATABASE_FILE
         self.published_path = self.warehouse_dir / DATABASE_FILE
         self.lock_timeout_s = lock_timeout_s
+        self._held = threading.local()
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A connection to the working database, held under the cross-process writer lock."""
+        """A connection to the working database, held under the cross-process writer lock.
+
+        Re-entrant per thread: inside a `with store.connect():` block every read and write of
+        this Warehouse reuses the one connection (opening the file costs 10-20 ms each time).
+        """
+        held = getattr(self._held, "connection", None)
+        if held is not None:
+            yield held
+            return
         self.work_dir.mkdir(parents=True, exist_ok=True)
         lock = FileLock(self.work_dir / "writer.lock")
         try:
@@ -75,8 +85,10 @@ class Warehouse:
             connection = self._open_working_copy()
             try:
                 connection.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+                self._held.connection = connection
                 yield connection
             finally:
+                self._held.connection = None
                 connection.close()
         finally:
             lock.release()

@@ -50,15 +50,16 @@ def chart_key(name: str) -> str:
 
 def read_frames(store: Warehouse) -> dict[str, pl.DataFrame]:
     """Every table the charts read, as Polars frames (missing tables are left out)."""
-    frames = {
-        name: store.read(query.format(s=SCHEMA))
-        for name, query in _TABLE_QUERIES.items()
-        if store.table_exists(name)
-    }
-    if "reports" in frames:
-        frames["report_arrival"] = read_reports(store)
-    if store.table_exists("section_topics") and store.table_exists("discovered_section_topics"):
-        frames["section_topics"] = all_assignments(store)
+    with store.connect():  # one connection for all the reads
+        frames = {
+            name: store.read(query.format(s=SCHEMA))
+            for name, query in _TABLE_QUERIES.items()
+            if store.table_exists(name)
+        }
+        if "reports" in frames:
+            frames["report_arrival"] = read_reports(store)
+        if store.table_exists("section_topics") and store.table_exists("discovered_section_topics"):
+            frames["section_topics"] = all_assignments(store)
     return frames
 
 

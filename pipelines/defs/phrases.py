@@ -35,16 +35,17 @@ REPORTS_PER_CHUNK = 1000
 def repeated_phrases(context: dg.AssetExecutionContext, warehouse: WarehouseResource):  # type: ignore[no-untyped-def]
     """The best-scored maximal phrases (`rank_phrases`), folding in only the new reports' counts."""
     store = warehouse.get()
-    current = current_reports(store)
-    plan = plan_for(
-        context, store, current, PHRASES_INDEX, PHRASE_PARAMETERS, PHRASE_CANDIDATES,
-        "repeated_phrases",
-    )  # fmt: skip
-    stored = (
-        store.read(f"SELECT * FROM {SCHEMA}.{PHRASE_CANDIDATES}")
-        if store.table_exists(PHRASE_CANDIDATES)
-        else None
-    )
+    with store.connect():  # the plan's reads share one connection
+        current = current_reports(store)
+        plan = plan_for(
+            context, store, current, PHRASES_INDEX, PHRASE_PARAMETERS, PHRASE_CANDIDATES,
+            "repeated_phrases",
+        )  # fmt: skip
+        stored = (
+            store.read(f"SELECT * FROM {SCHEMA}.{PHRASE_CANDIDATES}")
+            if store.table_exists(PHRASE_CANDIDATES)
+            else None
+        )
     # Before this run changes anything: the stored counts against a recount from scratch.
     check = (
         _phrases_equal_full(store, stored, current.height)

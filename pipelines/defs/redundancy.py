@@ -73,26 +73,28 @@ def near_duplicate_sections(warehouse: WarehouseResource) -> dg.MaterializeResul
     there is no previous state, the threshold changed, or over a fifth of the reports changed.
     """
     store = warehouse.get()
-    fingerprints = _report_fingerprints(store)
-    current = near_duplicate_index(fingerprints, MINHASH_CONFIG.threshold)
-    previous = (
-        store.read(f"SELECT * FROM {SCHEMA}.{NEAR_DUPLICATE_INDEX}")
-        if store.table_exists(NEAR_DUPLICATE_INDEX)
-        and store.table_exists("near_duplicate_sections")
-        else None
-    )
-    full, stale = near_duplicate_plan(
-        current, previous, MINHASH_CONFIG.threshold, max_share=INCREMENTAL_MAX_SHARE
-    )
+    with store.connect():  # the plan and an incremental run's reads share one connection
+        fingerprints = _report_fingerprints(store)
+        current = near_duplicate_index(fingerprints, MINHASH_CONFIG.threshold)
+        previous = (
+            store.read(f"SELECT * FROM {SCHEMA}.{NEAR_DUPLICATE_INDEX}")
+            if store.table_exists(NEAR_DUPLICATE_INDEX)
+            and store.table_exists("near_duplicate_sections")
+            else None
+        )
+        full, stale = near_duplicate_plan(
+            current, previous, MINHASH_CONFIG.threshold, max_share=INCREMENTAL_MAX_SHARE
+        )
+        if not full:
+            fresh, n_candidates = _near_duplicate_pairs_of(store, stale)
+            kept = store.read(
+                f"SELECT * FROM {SCHEMA}.near_duplicate_sections WHERE report_id_a NOT IN "
+                f"{SELECTED_KEYS} AND report_id_b NOT IN {SELECTED_KEYS}",
+                keys=stale,
+            )
     if full:
         pairs, n_candidates = _all_near_duplicate_pairs(store)
     else:
-        fresh, n_candidates = _near_duplicate_pairs_of(store, stale)
-        kept = store.read(
-            f"SELECT * FROM {SCHEMA}.near_duplicate_sections WHERE report_id_a NOT IN "
-            f"{SELECTED_KEYS} AND report_id_b NOT IN {SELECTED_KEYS}",
-            keys=stale,
-        )
         pairs = pl.concat([kept, fresh.select(kept.columns)], how="vertical_relaxed")
     pairs = pairs.sort("jaccard", "section_id_a", "section_id_b", descending=[True, False, False])
     store.replace_tables({"near_duplicate_sections": pairs, NEAR_DUPLICATE_INDEX: current})
@@ -183,17 +185,30 @@ def report_novelty(warehouse: WarehouseResource) -> dg.MaterializeResult:
     deleted or back-dated report, shifted ranks, no previous state) recomputes every row.
     """
     store = warehouse.get()
-    arrival = read_reports(store).select("report_id", "arrival_rank")
-    fingerprints = _report_fingerprints(store)
-    current = novelty_index(fingerprints, arrival, MINHASH_CONFIG.threshold)
-    previous = (
-        store.read(f"SELECT * FROM {SCHEMA}.{NOVELTY_INDEX}")
-        if store.table_exists(NOVELTY_INDEX) and store.table_exists("report_novelty")
-        else None
-    )
-    changed = novelty_changes(
-        current, previous, MINHASH_CONFIG.threshold, max_share=INCREMENTAL_MAX_SHARE
-    )
+    with store.connect():  # the plan and an incremental run's reads share one connection
+        arrival = read_reports(store).select("report_id", "arrival_rank")
+        fingerprints = _report_fingerprints(store)
+        current = novelty_index(fingerprints, arrival, MINHASH_CONFIG.threshold)
+        previous = (
+            store.read(f"SELECT * FROM {SCHEMA}.{NOVELTY_INDEX}")
+            if store.table_exists(NOVELTY_INDEX) and store.table_exists("report_novelty")
+            else None
+        )
+        changed = novelty_changes(
+            current, previous, MINHASH_CONFIG.threshold, max_share=INCREMENTAL_MAX_SHARE
+        )
+        if changed is not None:
+            holders = store.read(NOVELTY_HOLDERS_SQL, keys=changed)
+            pairs = store.read(
+                f"SELECT section_id_a, section_id_b FROM {SCHEMA}.near_duplicate_sections "
+                f"WHERE report_id_a IN {SELECTED_KEYS} OR report_id_b IN {SELECTED_KEYS}",
+                keys=changed,
+            )
+            section_report = store.read(f"SELECT section_id, report_id FROM {SCHEMA}.sections")
+            kept = store.read(
+                f"SELECT * FROM {SCHEMA}.report_novelty WHERE report_id NOT IN {SELECTED_KEYS}",
+                keys=changed,
+            )
     if changed is None:
         novelty = novelty_of_reports(
             store.read(f"SELECT DISTINCT report_id, shingle FROM {SCHEMA}.section_shingles"),
@@ -205,19 +220,8 @@ def report_novelty(warehouse: WarehouseResource) -> dg.MaterializeResult:
         )
     else:
         fresh = novelty_of_reports(
-            store.read(NOVELTY_HOLDERS_SQL, keys=changed),
-            arrival,
-            near_duplicates=store.read(
-                f"SELECT section_id_a, section_id_b FROM {SCHEMA}.near_duplicate_sections "
-                f"WHERE report_id_a IN {SELECTED_KEYS} OR report_id_b IN {SELECTED_KEYS}",
-                keys=changed,
-            ),
-            section_report=store.read(f"SELECT section_id, report_id FROM {SCHEMA}.sections"),
+            holders, arrival, near_duplicates=pairs, section_report=section_report
         ).filter(pl.col("report_id").is_in(changed))
-        kept = store.read(
-            f"SELECT * FROM {SCHEMA}.report_novelty WHERE report_id NOT IN {SELECTED_KEYS}",
-            keys=changed,
-        )
         novelty = pl.concat([kept, fresh.select(kept.columns)], how="vertical_relaxed").sort(
             "arrival_rank"
         )

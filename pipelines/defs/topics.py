@@ -183,16 +183,21 @@ def topic_tables(
     new reports add theirs, and anything else recounts them all.
     """
     store = warehouse.get()
-    current = current_reports(store)
-    catalog = store.read(
-        f"SELECT hash(string_agg(topic_id, ',' ORDER BY topic_id)) AS h FROM {SCHEMA}.topics"
-    )["h"][0]
-    parameters = f"taxonomy={taxonomy.fingerprint()};catalog={catalog};v1"
-    plan = plan_for(context, store, current, TABLES_INDEX, parameters, WORD_COUNTS, "topic_terms")
-    assignments = all_assignments(store)
-    sections = store.read(f"SELECT section_id, report_id, ordinal, n_words FROM {SCHEMA}.sections")
-    reports = read_reports(store)
-    labels = store.read(f"SELECT topic_id, label FROM {SCHEMA}.topics")
+    with store.connect():  # the reads share one connection
+        current = current_reports(store)
+        catalog = store.read(
+            f"SELECT hash(string_agg(topic_id, ',' ORDER BY topic_id)) AS h FROM {SCHEMA}.topics"
+        )["h"][0]
+        parameters = f"taxonomy={taxonomy.fingerprint()};catalog={catalog};v1"
+        plan = plan_for(
+            context, store, current, TABLES_INDEX, parameters, WORD_COUNTS, "topic_terms"
+        )
+        assignments = all_assignments(store)
+        sections = store.read(
+            f"SELECT section_id, report_id, ordinal, n_words FROM {SCHEMA}.sections"
+        )
+        reports = read_reports(store)
+        labels = store.read(f"SELECT topic_id, label FROM {SCHEMA}.topics")
     index = table_index(current, parameters)
     if plan.full:
         counts = _word_counts(store, assignments, None)
