@@ -518,3 +518,40 @@ def test_novelty_counts_equal_a_plain_group_by_reference() -> None:
     assert joined["n_shingles"].to_list() == joined["n_shingles_right"].to_list()
     assert joined["n_shingles_seen"].to_list() == joined["seen"].to_list()
     assert joined["n_shingles_seen"].sum() > 0
+
+
+def test_novelty_counted_in_duckdb_equals_the_polars_counts() -> None:
+    """The full refresh's SQL counts (NOVELTY_COUNTS_SQL) give the same table as report_novelty."""
+    import duckdb
+
+    from pipelines.defs.redundancy import NOVELTY_COUNTS_SQL
+    from pipelines.text.redundancy.novelty import novelty_from_counts
+
+    rng = np.random.default_rng(11)
+    n = 5_000
+    shingles = pl.DataFrame(
+        {
+            "report_id": [f"r{i:02d}" for i in rng.integers(0, 40, n)],
+            "shingle": pl.Series(rng.integers(0, 600, n), dtype=pl.UInt64),
+        }
+    )
+    # Arrival: by report_date, then file name; some reports share a date.
+    reports = pl.DataFrame(
+        {
+            "report_id": [f"r{i:02d}" for i in range(40)],
+            "file_name": [f"{i:02d}.md" for i in range(40)],
+            "report_date": pl.Series(rng.integers(0, 10, 40)).cast(pl.Datetime("us")),
+        }
+    )
+    arrival = reports.sort("report_date", "file_name").select(
+        "report_id", pl.int_range(1, 41).alias("arrival_rank")
+    )
+    connection = duckdb.connect()
+    connection.execute("CREATE SCHEMA corpus")
+    connection.execute("CREATE TABLE corpus.reports AS SELECT * FROM reports")
+    connection.execute("CREATE TABLE corpus.section_shingles AS SELECT * FROM shingles")
+    counts = connection.execute(NOVELTY_COUNTS_SQL).pl()
+    got = novelty_from_counts(counts, arrival)
+    expected = report_novelty(shingles, arrival)
+    assert got.equals(expected)
+    assert 0 < got["n_shingles_seen"].sum() < got["n_shingles"].sum()

@@ -27,6 +27,7 @@ from pipelines.text.redundancy.incremental import (
     novelty_index,
 )
 from pipelines.text.redundancy.near_duplicates import candidate_pairs, verify_pairs
+from pipelines.text.redundancy.novelty import novelty_from_counts
 from pipelines.text.redundancy.novelty import report_novelty as novelty_of_reports
 from pipelines.warehouse import SCHEMA, SELECTED_KEYS, Warehouse
 
@@ -37,6 +38,24 @@ NEAR_DUPLICATE_INDEX = "near_duplicate_index"
 NOVELTY_INDEX = "report_novelty_index"
 
 
+# Every report's distinct shingles and how many of them an earlier report holds, counted in
+# DuckDB (which spills to disk under its memory limit): 13 M (report, shingle) rows at 10,000
+# reports never enter Python. Same arrival order as NOVELTY_HOLDERS_SQL.
+NOVELTY_COUNTS_SQL = f"""
+WITH arrival AS (
+    SELECT report_id, row_number() OVER (ORDER BY report_date, file_name) AS arrival_rank
+    FROM {SCHEMA}.reports
+), held AS (
+    SELECT DISTINCT s.shingle, a.report_id, a.arrival_rank
+    FROM {SCHEMA}.section_shingles s JOIN arrival a USING (report_id)
+), first_held AS (
+    SELECT shingle, min(arrival_rank) AS first_rank FROM held GROUP BY shingle
+)
+SELECT h.report_id, count(*) AS n_shingles,
+       count(*) FILTER (WHERE f.first_rank < h.arrival_rank) AS n_shingles_seen
+FROM held h JOIN first_held f USING (shingle)
+GROUP BY h.report_id
+"""
 # The (report, shingle) pairs that decide the novelty of the changed reports (selected_keys):
 # all of theirs, plus, per shingle they hold, only the EARLIEST other report holding it (a
 # shingle is seen when any earlier report holds it, and then the earliest one does), so the
@@ -210,8 +229,8 @@ def report_novelty(warehouse: WarehouseResource) -> dg.MaterializeResult:
                 keys=changed,
             )
     if changed is None:
-        novelty = novelty_of_reports(
-            store.read(f"SELECT DISTINCT report_id, shingle FROM {SCHEMA}.section_shingles"),
+        novelty = novelty_from_counts(
+            store.read(NOVELTY_COUNTS_SQL),
             arrival,
             near_duplicates=store.read(
                 f"SELECT section_id_a, section_id_b FROM {SCHEMA}.near_duplicate_sections"

@@ -38,12 +38,29 @@ def report_novelty(
     ranks = arrival.select("report_id", pl.col("arrival_rank").cast(pl.Int64)).with_row_index(
         "report_index"
     )
-    shingle_stats = _shingle_stats(report_shingles, ranks)
-    out = (
-        ranks.join(shingle_stats, on="report_index", how="left", maintain_order="left")
-        .drop("report_index")
-        .with_columns(pl.col("n_shingles", "n_shingles_seen").fill_null(0).cast(pl.Int64))
+    counts = _shingle_stats(report_shingles, ranks).join(
+        ranks.select("report_index", "report_id"), on="report_index"
     )
+    return novelty_from_counts(counts, arrival, near_duplicates, section_report)
+
+
+def novelty_from_counts(
+    shingle_counts: pl.DataFrame,
+    arrival: pl.DataFrame,
+    near_duplicates: pl.DataFrame | None = None,
+    section_report: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """`report_novelty`'s table from per-report counts already made (e.g. in SQL, for a corpus
+    whose shingles do not fit in memory): `shingle_counts` has report_id, n_shingles,
+    n_shingles_seen (reports without shingles may be absent); the rest as `report_novelty`.
+    """
+    ranks = arrival.select("report_id", pl.col("arrival_rank").cast(pl.Int64))
+    out = ranks.join(
+        shingle_counts.select("report_id", "n_shingles", "n_shingles_seen"),
+        on="report_id",
+        how="left",
+        maintain_order="left",
+    ).with_columns(pl.col("n_shingles", "n_shingles_seen").fill_null(0).cast(pl.Int64))
     out = out.with_columns(
         shingle_share_seen=pl.when(pl.col("n_shingles") > 0).then(
             pl.col("n_shingles_seen") / pl.col("n_shingles")
