@@ -33,8 +33,9 @@ TOPIC_IDS_EXIST_IN_TAXONOMY = "topic_ids_exist_in_taxonomy"
 CATALOG_INDEX = "topic_catalog_index"
 TABLES_INDEX = "topic_tables_index"
 WORD_COUNTS = "topic_word_counts"
-# v2: n_reports, recurring topics only in the catalog, report-language stopwords.
-DISCOVERY_PARAMETERS = "discovery=v2"
+# v2: n_reports, recurring topics only in the catalog, report-language stopwords;
+# v3: sections read with their table cells (corpus_reads.TEXT_WITH_TABLES).
+DISCOVERY_PARAMETERS = "discovery=v3"
 MIN_TERM_LENGTH = 3  # topic_terms' default
 REPORTS_PER_CHUNK = 1000
 # Below this share of (non-preamble) sections with a taxonomy topic, the check warns.
@@ -187,7 +188,8 @@ def topic_tables(
     catalog = store.read(
         f"SELECT hash(string_agg(topic_id, ',' ORDER BY topic_id)) AS h FROM {SCHEMA}.topics"
     )["h"][0]
-    parameters = f"taxonomy={taxonomy.fingerprint()};catalog={catalog};v1"
+    # v2: topic word counts include table cells (corpus_reads.TEXT_WITH_TABLES).
+    parameters = f"taxonomy={taxonomy.fingerprint()};catalog={catalog};v2"
     plan = plan_for(context, store, current, TABLES_INDEX, parameters, WORD_COUNTS, "topic_terms")
     assignments = all_assignments(store)
     sections = store.read(f"SELECT section_id, report_id, ordinal, n_words FROM {SCHEMA}.sections")
