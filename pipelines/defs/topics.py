@@ -162,8 +162,9 @@ def topic_catalog(
             "topic_trend",
             group="topics",
             deps=["topics"],
-            description="Topic × report date: sections and share of that day's words, with "
-            "the arrival rank, to see topics come and go.",
+            description="Topic × report day (or runs of arrival order, when reports share "
+            "fewer than 3 dates): sections and share of the bucket's words, to see topics come "
+            "and go.",
         ),
         corpus_spec(
             "topic_terms",
@@ -234,7 +235,7 @@ def topic_tables(
     previews = {
         "topic_frequency": ["label", "n_reports", "n_sections", "share_of_words"],
         "report_topics": ["report_id", "topic_id", "share_of_words"],
-        "topic_trend": ["topic_id", "report_date", "share_of_words"],
+        "topic_trend": ["topic_id", "axis", "report_date", "arrival_rank", "share_of_words"],
         "topic_terms": ["topic_id", "term", "z_score"],
     }
     counts_of = store.row_counts()
