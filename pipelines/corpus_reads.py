@@ -4,6 +4,11 @@ import polars as pl
 
 from pipelines.warehouse import SCHEMA, SELECTED_KEYS, Warehouse
 
+# The text topics, similarity (TF-IDF and near-duplicate shingles) and phrases read: a
+# section's prose (`plain_text`), then the text of its table cells (`table_text`), one line
+# per row. Readability and repetition read the prose alone.
+TEXT_WITH_TABLES = "concat_ws(chr(10), nullif(plain_text, ''), nullif(table_text, ''))"
+
 
 def read_reports(store: Warehouse) -> pl.DataFrame:
     """Reports with their arrival rank (report date, then file name)."""
@@ -14,27 +19,36 @@ def read_reports(store: Warehouse) -> pl.DataFrame:
     )
 
 
-def read_sections(store: Warehouse, report_ids: list[str] | None = None) -> pl.DataFrame:
-    """Sections (all, or of some reports) with headings, text and counts, by section id."""
+def read_sections(
+    store: Warehouse, report_ids: list[str] | None = None, *, with_prose: bool = False
+) -> pl.DataFrame:
+    """Sections (all, or of some reports) with headings, text and counts, by section id.
+
+    `plain_text` is `TEXT_WITH_TABLES` (prose, then table cells); `with_prose` adds
+    `prose_text`, the stored prose alone, for readability and repetition.
+    """
     where = f"WHERE report_id IN {SELECTED_KEYS}" if report_ids is not None else ""
+    prose = "plain_text AS prose_text, " if with_prose else ""
     return store.read(
         "SELECT report_id, section_id, ordinal, level, number, heading, parent_heading, "
-        f"plain_text, n_words, is_preamble FROM {SCHEMA}.sections {where} ORDER BY section_id",
+        f"{TEXT_WITH_TABLES} AS plain_text, {prose}n_words, is_preamble "
+        f"FROM {SCHEMA}.sections {where} ORDER BY section_id",
         keys=report_ids,
     )
 
 
-def read_section_texts(store: Warehouse, report_ids: list[str]) -> pl.DataFrame:
-    """The plain text of the given reports' sections, in report and section order."""
+def read_section_texts(store: Warehouse, report_ids: list[str] | None) -> pl.DataFrame:
+    """The text (`TEXT_WITH_TABLES`, as `plain_text`) of some or all reports' sections, in order."""
+    where = f"WHERE report_id IN {SELECTED_KEYS} " if report_ids is not None else ""
     return store.read(
-        f"SELECT report_id, section_id, ordinal, plain_text FROM {SCHEMA}.sections "
-        f"WHERE report_id IN {SELECTED_KEYS} ORDER BY report_id, ordinal",
+        f"SELECT report_id, section_id, ordinal, {TEXT_WITH_TABLES} AS plain_text "
+        f"FROM {SCHEMA}.sections {where}ORDER BY report_id, ordinal",
         keys=report_ids,
     )
 
 
 def report_texts(sections: pl.DataFrame) -> pl.DataFrame:
-    """A report's plain text: its sections' plain text in order, one per line block."""
+    """A report's text: its sections' `plain_text` in order, one per line block."""
     return (
         sections.sort("report_id", "ordinal")
         .group_by("report_id", maintain_order=True)

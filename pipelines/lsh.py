@@ -6,3 +6,6 @@ from pipelines.text.redundancy.minhash import MinhashConfig
 # Word shingles, permutations and seed of the stored signatures, with the Jaccard of word
 # 5-shingles from which two sections are near-duplicates (NEAR_DUPLICATE_THRESHOLD).
 MINHASH_CONFIG = MinhashConfig(threshold=Settings.from_env().near_duplicate_threshold)
+# What a report's stored fingerprints depend on besides its content: the family, and the text
+# shingled (v2: prose and table cells, `corpus_reads.TEXT_WITH_TABLES`).
+FINGERPRINT_PARAMETERS = f"{MINHASH_CONFIG!r};v2"

@@ -22,7 +22,8 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.report_files import ensure_folder, read_report_bytes, report_id, unusable_names
-from pipelines.text.repair import UnreadableReport, repair
+from pipelines.text.repair import RepairedText, UnreadableReport, repair
+from pipelines.text.report_dates import stated_date
 from pipelines.text.sections import (
     ExtractedReport,
     Section,
@@ -79,12 +80,7 @@ def _read_one(
         return None, None, str(error)
     except RecursionError:
         return None, None, "Markdown nested too deeply to parse"
-    if repaired.front_matter_date:
-        report_date = datetime.combine(repaired.front_matter_date, datetime.min.time(), UTC)
-        date_source = "front_matter"
-    else:
-        report_date = datetime.fromtimestamp(mtime, UTC)
-        date_source = "file_mtime"
+    report_date, date_source = _report_date(repaired, mtime)
     row = {
         "report_id": report_id(name),
         "file_name": name,
@@ -101,6 +97,21 @@ def _read_one(
         "text": repaired.text,
     }
     return row, extracted, None
+
+
+def _report_date(repaired: RepairedText, mtime: float) -> tuple[datetime, str]:
+    """The report's date and where it comes from: front matter, its first lines, or the file.
+
+    A copied or cloned folder gives every file the same mtime, so a stated date comes first.
+    """
+    stated = repaired.front_matter_date
+    source = "front_matter"
+    if stated is None:
+        found = stated_date(repaired.text)
+        stated, source = (found.value, "first_lines") if found else (None, "file_mtime")
+    if stated is None:
+        return datetime.fromtimestamp(mtime, UTC), source
+    return datetime.combine(stated, datetime.min.time(), UTC), source
 
 
 def ingest_one(folder: Path, name: str, max_bytes: int, now: datetime) -> IngestedReport:

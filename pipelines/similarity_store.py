@@ -36,6 +36,7 @@ import numpy as np
 import polars as pl
 from scipy import sparse
 
+from pipelines.corpus_reads import TEXT_WITH_TABLES
 from pipelines.increment_state import read_index
 from pipelines.increments import INDEX_KEY, IncrementPlan, table_index
 from pipelines.settings import Settings
@@ -67,8 +68,9 @@ from pipelines.warehouse import SCHEMA, SELECTED_KEYS, Warehouse, has_table, que
 TOP_K = 10
 MIN_COSINE = 0.2
 # n_near_duplicate_sections depends on the near-duplicate threshold: a new one recomputes all.
+# text=tables: reports are vectorized from TEXT_WITH_TABLES (prose and table cells).
 PARAMETERS = (
-    f"{similarity_parameters(TOP_K, MIN_COSINE)} "
+    f"{similarity_parameters(TOP_K, MIN_COSINE)} text=tables "
     f"near_duplicate_threshold={Settings.from_env().near_duplicate_threshold}"
 )
 PUBLIC_TABLE = "report_similarity"
@@ -79,8 +81,8 @@ NEIGHBOURS_TABLE = "report_neighbours"
 # The tables a fold-in reads: all must exist, or the refresh is full.
 STATE_TABLES = (PUBLIC_TABLE, TERMS_TABLE, VECTORS_TABLE, NEIGHBOURS_TABLE)
 SECTIONS_OF_KEYS = (
-    f"SELECT report_id, section_id, ordinal, plain_text FROM {SCHEMA}.sections "
-    f"WHERE report_id IN {SELECTED_KEYS} ORDER BY report_id, ordinal"
+    f"SELECT report_id, section_id, ordinal, {TEXT_WITH_TABLES} AS plain_text "
+    f"FROM {SCHEMA}.sections WHERE report_id IN {SELECTED_KEYS} ORDER BY report_id, ordinal"
 )
 # Verified near-duplicate section pairs per report pair (report_id_a < report_id_b).
 NEAR_DUPLICATE_COUNTS = (

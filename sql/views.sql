@@ -112,7 +112,8 @@ WITH top_terms AS (
 SELECT rank() OVER (ORDER BY f.n_reports DESC, f.n_sections DESC, f.share_of_words DESC) AS rank,
        f.topic_id, f.label, t.source,
        f.n_reports, f.n_reports / nullif(c.n_reports, 0) AS share_of_reports,
-       f.n_sections, f.share_of_words, f.first_seen, f.last_seen, f.mean_position,
+       f.n_sections, f.share_of_words, f.first_seen, f.last_seen, f.first_rank, f.last_rank,
+       f.mean_position,
        tt.top_terms
 FROM corpus.topic_frequency f
 CROSS JOIN corpus_size c

@@ -195,6 +195,38 @@ def test_topic_trend_without_dates_uses_arrival_rank() -> None:
     assert np.asarray(chart.figure.data[0].y, dtype=float).tolist() == pytest.approx([50.0] * 10)
 
 
+def test_topic_trend_on_the_arrival_axis_says_why() -> None:
+    """A topic_trend over arrival buckets of 3 reports: plotted per bucket, the caption says why."""
+    tt = pl.DataFrame(
+        {
+            "topic_id": ["a"] * 3,
+            "axis": ["arrival"] * 3,
+            "report_date": pl.Series([None] * 3, dtype=pl.Datetime("us", "UTC")),
+            "arrival_rank": [1, 4, 7],
+            "n_reports": [3, 3, 1],
+            "n_sections": [1, 1, 1],
+            "share_of_words": [0.2, 0.4, 0.9],
+        }
+    )
+    chart = assert_well_formed(topic_trend_chart(tt), "topic_trend")
+    assert np.asarray(chart.figure.data[0].x).tolist() == [1, 4, 7]
+    assert np.asarray(chart.figure.data[0].y, dtype=float).tolist() == pytest.approx([20, 40, 90])
+    assert "buckets of 3" in chart.figure.layout.xaxis.title.text
+    assert "Reports share fewer than 3 distinct dates, so the axis is arrival order" in (
+        chart.caption
+    )
+    pooled = assert_well_formed(topic_trend_chart(tt, max_buckets=2), "topic_trend")
+    # buckets of 6: ranks 1 and 4 pooled (mean of 20 % and 40 %), then 7
+    assert np.asarray(pooled.figure.data[0].y, dtype=float).tolist() == pytest.approx([30, 90])
+    dated = tt.with_columns(
+        axis=pl.lit("date"),
+        report_date=pl.Series([datetime(2024, 1, d, tzinfo=UTC) for d in (1, 2, 3)]),
+    )
+    assert (
+        "arrival order" not in assert_well_formed(topic_trend_chart(dated), "topic_trend").caption
+    )
+
+
 # --------------------------------------------------------------------------- readability charts
 
 

@@ -406,3 +406,51 @@ def test_incremental_similarity_equals_a_full_recomputation(project: Project) ->
     assert project.query(
         f"SELECT count(*) FROM corpus.report_similarity WHERE '{gone}' IN (report_id_a, report_id_b)"
     ) == [(0,)]
+
+
+# A report dated in its first lines, whose efficiency findings sit only in a table.
+DATED_TABLE_REPORT = """# Vendor Review
+
+**Date:** June 2025
+
+## 1. Scope
+
+We looked at four vendors over the quarter.
+
+## 2. Results
+
+The numbers are below.
+
+| Vendor | Technique | Gain |
+|---|---|---|
+| Acme | 4-bit quantization | 3x |
+| Borealis | structured pruning | 2x |
+| Cobalt | knowledge distillation | 2x |
+| Dune | energy capping | 1.5x |
+"""
+
+
+def test_a_cloned_folder_is_dated_by_first_lines_and_trends_by_arrival(project: Project) -> None:
+    (project.reports / "005_vendor_review.md").write_text(DATED_TABLE_REPORT, encoding="utf-8")
+    for path in project.reports.iterdir():  # a fresh clone: one mtime for every file
+        os.utime(path, (1_750_000_000, 1_750_000_000))
+    assert project.refresh().success
+    dates = project.query(
+        "SELECT file_name[:3], report_date::DATE::VARCHAR, report_date_source FROM corpus.reports "
+        "ORDER BY file_name"
+    )
+    assert dates == [
+        *[(f"00{n}", "2025-06-15", "file_mtime") for n in range(5)],
+        ("005", "2025-06-01", "first_lines"),
+    ]
+    # Two distinct dates among six reports: the trend runs over arrival order, one per report.
+    assert project.query(
+        "SELECT DISTINCT axis, count(DISTINCT arrival_rank) OVER () FROM corpus.topic_trend"
+    ) == [("arrival", 6)]
+    caption = (project.settings.charts_dir / "topic_trend.html").read_text(encoding="utf-8")
+    assert "Reports share fewer than 3 distinct dates, so the axis is arrival order" in caption
+    # The Results section names efficiency only in its table's cells.
+    assert project.query(
+        "SELECT t.topic_id FROM corpus.section_topics t JOIN corpus.sections s USING (section_id) "
+        "WHERE s.heading = 'Results' AND t.is_primary"
+    ) == [("efficiency_sustainability",)]

@@ -1003,6 +1003,8 @@ def test_topic_frequency(small: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame])
         "share_of_words",
         "first_seen",
         "last_seen",
+        "first_rank",
+        "last_rank",
         "mean_position",
     ]
     rows = {row["topic_id"]: row for row in table.iter_rows(named=True)}
@@ -1012,6 +1014,7 @@ def test_topic_frequency(small: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame])
     assert multimodal["share_of_words"] == pytest.approx((30 + 50) / 200)
     assert multimodal["first_seen"] == datetime(2024, 1, 1, 10)
     assert multimodal["last_seen"] == datetime(2024, 1, 2, 9)
+    assert (multimodal["first_rank"], multimodal["last_rank"]) == (1, 2)
     # r1:1 sits at (1-0)/(2-0) = 0.5 of r1, r2:1 at (1-1)/(2-1) = 0 of r2.
     assert multimodal["mean_position"] == pytest.approx(0.25)
     ethics = rows["ethics_fairness"]
@@ -1040,22 +1043,85 @@ def test_report_topics(small: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]) -
     ]
 
 
-def test_topic_trend(small: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]) -> None:
-    """Per topic and day bucket, zero-filled where a topic is absent."""
+def with_third_report(
+    small: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame], day: datetime
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """`small` plus r3 (dated `day`, arriving third): one 40-word multimodal section."""
     section_topics, sections, reports = small
-    table = topic_trend(section_topics, sections, reports)
-    assert table.columns == [
-        "topic_id",
-        "report_date",
-        "arrival_rank",
-        "n_sections",
-        "share_of_words",
-    ]
+    section_topics = pl.concat(
+        [
+            section_topics,
+            pl.DataFrame(
+                {"section_id": ["r3:1"], "report_id": ["r3"], "topic_id": ["multimodal"],
+                 "score": [5.0], "is_primary": [True], "evidence": [["image"]]}
+            ),
+        ]
+    )  # fmt: skip
+    sections = pl.concat(
+        [sections, sections.head(1).with_columns(section_id=pl.lit("r3:1"), report_id=pl.lit("r3"),
+                                                 ordinal=pl.lit(1), n_words=pl.lit(40))],
+        how="vertical_relaxed",
+    )  # fmt: skip
+    reports = pl.concat(
+        [reports, pl.DataFrame({"report_id": ["r3"], "file_name": ["r3.md"], "title": ["Three"],
+                                "report_date": [day], "arrival_rank": [3]})],
+        how="vertical_relaxed",
+    )  # fmt: skip
+    return section_topics, sections, reports
+
+
+TREND_COLUMNS = [
+    "topic_id",
+    "axis",
+    "report_date",
+    "arrival_rank",
+    "n_reports",
+    "n_sections",
+    "share_of_words",
+]
+
+
+def test_topic_trend_buckets_report_days(
+    small: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame],
+) -> None:
+    """Three distinct days: per topic and day bucket, zero-filled where a topic is absent."""
+    table = topic_trend(*with_third_report(small, datetime(2024, 1, 3, 8)))
+    assert table.columns == TREND_COLUMNS
+    # r1 (100 words): ethics 60, multimodal 30; r2 (100 words): multimodal 50; r3: 40 of 40
     assert table.rows() == [
-        ("ethics_fairness", datetime(2024, 1, 1), 1, 1, pytest.approx(0.6)),
-        ("ethics_fairness", datetime(2024, 1, 2), 2, 0, pytest.approx(0.0)),
-        ("multimodal", datetime(2024, 1, 1), 1, 1, pytest.approx(0.3)),
-        ("multimodal", datetime(2024, 1, 2), 2, 1, pytest.approx(0.5)),
+        ("ethics_fairness", "date", datetime(2024, 1, 1), 1, 1, 1, pytest.approx(0.6)),
+        ("ethics_fairness", "date", datetime(2024, 1, 2), 2, 1, 0, pytest.approx(0.0)),
+        ("ethics_fairness", "date", datetime(2024, 1, 3), 3, 1, 0, pytest.approx(0.0)),
+        ("multimodal", "date", datetime(2024, 1, 1), 1, 1, 1, pytest.approx(0.3)),
+        ("multimodal", "date", datetime(2024, 1, 2), 2, 1, 1, pytest.approx(0.5)),
+        ("multimodal", "date", datetime(2024, 1, 3), 3, 1, 1, pytest.approx(1.0)),
+    ]
+
+
+def test_topic_trend_runs_over_arrival_when_reports_share_dates(
+    small: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame],
+) -> None:
+    """Two distinct days among three reports (a cloned folder): buckets are arrival ranks."""
+    same_day = datetime(2024, 1, 2, 9, 0, 0, 500)  # r2's day, half a millisecond later
+    table = topic_trend(*with_third_report(small, same_day))
+    assert table.columns == TREND_COLUMNS
+    assert table["axis"].unique().to_list() == ["arrival"]
+    assert table["report_date"].null_count() == table.height
+    rows = [(t, rank, n, s, share) for t, _, _, rank, n, s, share in table.rows()]
+    assert rows == [
+        ("ethics_fairness", 1, 1, 1, pytest.approx(0.6)),
+        ("ethics_fairness", 2, 1, 0, pytest.approx(0.0)),
+        ("ethics_fairness", 3, 1, 0, pytest.approx(0.0)),
+        ("multimodal", 1, 1, 1, pytest.approx(0.3)),
+        ("multimodal", 2, 1, 1, pytest.approx(0.5)),
+        ("multimodal", 3, 1, 1, pytest.approx(1.0)),
+    ]
+    # At most two buckets: ranks 1-2 (200 words: multimodal 80) and rank 3.
+    pooled = topic_trend(*with_third_report(small, same_day), max_arrival_buckets=2)
+    multimodal = pooled.filter(pl.col("topic_id") == "multimodal")
+    assert multimodal.select("arrival_rank", "n_reports", "share_of_words").rows() == [
+        (1, 2, pytest.approx(0.4)),
+        (3, 1, pytest.approx(1.0)),
     ]
 
 

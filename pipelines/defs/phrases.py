@@ -17,7 +17,8 @@ from pipelines.warehouse import SCHEMA, Warehouse
 PHRASES_INDEX = "repeated_phrases_index"
 PHRASE_CANDIDATES = "phrase_candidates"
 # v2: the candidates hold the 1-grams and the totals row the score needs.
-PHRASE_PARAMETERS = "n=3..8;min_reports=0.5%;top=100;v2"
+# v3: phrases are counted in prose and table cells (corpus_reads.TEXT_WITH_TABLES).
+PHRASE_PARAMETERS = "n=3..8;min_reports=0.5%;top=100;v3"
 # Reports whose sections the incremental-equals-full check holds in memory at once.
 REPORTS_PER_CHUNK = 1000
 
@@ -54,9 +55,7 @@ def repeated_phrases(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     )
     index = table_index(current, PHRASE_PARAMETERS)
     if plan.full:
-        candidates = frequent_phrases(
-            store.read(f"SELECT section_id, report_id, plain_text FROM {SCHEMA}.sections")
-        )
+        candidates = frequent_phrases(read_section_texts(store, None))
         phrases = rank_phrases(candidates)
         tables = {PHRASE_CANDIDATES: candidates, PHRASES_INDEX: index}
         upserts = {}

@@ -13,7 +13,7 @@ from pipelines.asset_specs import (
 )
 from pipelines.corpus_reads import read_reports
 from pipelines.increment_state import current_reports, plan_for
-from pipelines.lsh import MINHASH_CONFIG
+from pipelines.lsh import FINGERPRINT_PARAMETERS, MINHASH_CONFIG
 from pipelines.resources import WarehouseResource
 from pipelines.similarity_store import INDEX_TABLE as SIMILARITY_INDEX
 from pipelines.similarity_store import PARAMETERS as SIMILARITY_PARAMETERS
@@ -138,7 +138,7 @@ def _report_fingerprints(store: Warehouse) -> pl.DataFrame:
     return store.read(
         f"SELECT report_id AS checked_report_id, hash(content_sha256, ?) AS fingerprint "
         f"FROM {SCHEMA}.reports",
-        [repr(MINHASH_CONFIG)],
+        [FINGERPRINT_PARAMETERS],
     )
 
 

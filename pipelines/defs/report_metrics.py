@@ -16,7 +16,7 @@ from pipelines.asset_specs import POLARS_DUCKDB, corpus_spec
 from pipelines.corpus_reads import read_sections, report_texts
 from pipelines.increment_state import current_reports
 from pipelines.increments import INDEX_KEY
-from pipelines.lsh import MINHASH_CONFIG
+from pipelines.lsh import FINGERPRINT_PARAMETERS, MINHASH_CONFIG
 from pipelines.resources import Taxonomy, WarehouseResource
 from pipelines.text.readability.table import readability as readability_table
 from pipelines.text.redundancy.fingerprints import fingerprint_sections
@@ -38,12 +38,15 @@ FAMILIES = {
 
 
 def family_parameters(taxonomy: str) -> dict[str, str]:
-    """What each family's rows depend on besides the report (`taxonomy`: the file's hash)."""
+    """What each family's rows depend on besides the report (`taxonomy`: the file's hash).
+
+    Topics (v2) and fingerprints read table cells too; readability and repetition the prose.
+    """
     return {
         "readability": "v1",
         "repetition": "v1",
-        "fingerprints": f"{MINHASH_CONFIG!r};v1",
-        "topics": f"taxonomy={taxonomy};v1",
+        "fingerprints": FINGERPRINT_PARAMETERS,
+        "topics": f"taxonomy={taxonomy};v2",
     }
 
 
@@ -86,7 +89,9 @@ def _index_rows(
 def _family_tables(
     family: str, sections: pl.DataFrame, taxonomy: pl.DataFrame
 ) -> dict[str, pl.DataFrame]:
-    """One family's tables for the given reports' sections."""
+    """One family's tables for the given reports' sections (`prose_text`: without tables)."""
+    if family in ("readability", "repetition"):  # the prose alone, as textstat would read it
+        sections = sections.with_columns(pl.col("prose_text").alias("plain_text"))
     if family == "readability":
         return {
             "section_readability": readability_table(sections, ["report_id", "section_id"]),
@@ -112,7 +117,7 @@ def _chunks(
     ids = sorted(set().union(*pending.values()))
     for start in range(0, len(ids), REPORTS_PER_CHUNK):
         chunk = ids[start : start + REPORTS_PER_CHUNK]
-        sections = read_sections(store, chunk).sort("report_id", "ordinal")
+        sections = read_sections(store, chunk, with_prose=True).sort("report_id", "ordinal")
         writes: list[tuple[str, pl.DataFrame, str, list[str]]] = []
         index: list[pl.DataFrame] = []
         for family, wanted in pending.items():

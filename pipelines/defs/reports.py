@@ -28,7 +28,8 @@ from pipelines.warehouse import SCHEMA
             group="ingest",
             deps=["reports"],
             description="The sections of every report (Markdown headings, bold-line headings, "
-            "numbering, nesting), each with its raw Markdown and the plain text metrics read.",
+            "numbering, nesting), each with its raw Markdown, the plain text of its prose and the "
+            "text of its table cells.",
             metadata={"table": f"{SCHEMA}.sections"},
         ),
     ],

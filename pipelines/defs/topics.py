@@ -33,8 +33,9 @@ TOPIC_IDS_EXIST_IN_TAXONOMY = "topic_ids_exist_in_taxonomy"
 CATALOG_INDEX = "topic_catalog_index"
 TABLES_INDEX = "topic_tables_index"
 WORD_COUNTS = "topic_word_counts"
-# v2: n_reports, recurring topics only in the catalog, report-language stopwords.
-DISCOVERY_PARAMETERS = "discovery=v2"
+# v2: n_reports, recurring topics only in the catalog, report-language stopwords;
+# v3: sections read with their table cells (corpus_reads.TEXT_WITH_TABLES).
+DISCOVERY_PARAMETERS = "discovery=v3"
 MIN_TERM_LENGTH = 3  # topic_terms' default
 REPORTS_PER_CHUNK = 1000
 # Below this share of (non-preamble) sections with a taxonomy topic, the check warns.
@@ -161,8 +162,9 @@ def topic_catalog(
             "topic_trend",
             group="topics",
             deps=["topics"],
-            description="Topic × report date: sections and share of that day's words, with "
-            "the arrival rank, to see topics come and go.",
+            description="Topic × report day (or runs of arrival order, when reports share "
+            "fewer than 3 dates): sections and share of the bucket's words, to see topics come "
+            "and go.",
         ),
         corpus_spec(
             "topic_terms",
@@ -188,7 +190,8 @@ def topic_tables(
         catalog = store.read(
             f"SELECT hash(string_agg(topic_id, ',' ORDER BY topic_id)) AS h FROM {SCHEMA}.topics"
         )["h"][0]
-        parameters = f"taxonomy={taxonomy.fingerprint()};catalog={catalog};v1"
+        # v2: topic word counts include table cells (corpus_reads.TEXT_WITH_TABLES).
+        parameters = f"taxonomy={taxonomy.fingerprint()};catalog={catalog};v2"
         plan = plan_for(
             context, store, current, TABLES_INDEX, parameters, WORD_COUNTS, "topic_terms"
         )
@@ -237,7 +240,7 @@ def topic_tables(
     previews = {
         "topic_frequency": ["label", "n_reports", "n_sections", "share_of_words"],
         "report_topics": ["report_id", "topic_id", "share_of_words"],
-        "topic_trend": ["topic_id", "report_date", "share_of_words"],
+        "topic_trend": ["topic_id", "axis", "report_date", "arrival_rank", "share_of_words"],
         "topic_terms": ["topic_id", "term", "z_score"],
     }
     counts_of = store.row_counts()

@@ -2,7 +2,8 @@
 
 `md_pulldown` (pyromark, the fast path) and `md_markdown_it` (markdown-it-py, for the few
 documents the two parsers read differently) each walk their parser's output into the same
-two things: top-level headings, and the plain text of every block keyed by its first line.
+three things: top-level headings, the plain text of every block keyed by its first line, and
+the cell text of every table keyed by its first line.
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ _SENTENCE_END = (".", "!", "?", ":", ";", "…")
 # A bold line is a heading, not an emphasized sentence, when it is short and not a sentence.
 _MAX_BOLD_HEADING_WORDS = 20
 
-Blocks = tuple[list["Heading"], dict[int, str]]
+# Headings, plain text of blocks and text of tables, both by the block's first line (0-based).
+Blocks = tuple[list["Heading"], dict[int, str], dict[int, str]]
+# Between a table row's cells: words of neighbouring cells stay apart.
+CELL_SEPARATOR = " | "
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,12 @@ def add_piece(pieces: dict[int, str], line: int, text: str) -> None:
     text = text.strip()
     if text:
         pieces[line] = f"{pieces[line]}\n{text}" if line in pieces else text
+
+
+def table_text(rows: list[list[str]]) -> str:
+    """A table's cell text: one line per row, non-empty cells joined by `CELL_SEPARATOR`."""
+    lines = (CELL_SEPARATOR.join(c for cell in row if (c := cell.strip())) for row in rows)
+    return "\n".join(line for line in lines if line)
 
 
 def as_sentence(text: str) -> str:

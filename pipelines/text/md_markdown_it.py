@@ -18,6 +18,7 @@ from pipelines.text.md_blocks import (
     bold_heading,
     html_text,
     level_bold_headings,
+    table_text,
 )
 
 _PARSER = MarkdownIt("commonmark", {"html": True}).enable("table")
@@ -27,7 +28,7 @@ def parse_blocks(text: str, lines: list[str]) -> Blocks:
     """Top-level headings in document order, and the plain text of each block by first line."""
     tokens = _PARSER.parse(text)
     headings = _find_headings(tokens, lines)
-    return headings, _plain_text_blocks(tokens, headings)
+    return headings, *_plain_text_blocks(tokens, headings)
 
 
 def inline_text(source: str) -> str:
@@ -53,23 +54,32 @@ def _find_headings(tokens: list[Token], lines: list[str]) -> list[Heading]:
     return level_bold_headings(found)
 
 
-def _plain_text_blocks(tokens: list[Token], headings: list[Heading]) -> dict[int, str]:
-    """Plain text of each block, keyed by the block's first line, in document order.
+def _plain_text_blocks(
+    tokens: list[Token], headings: list[Heading]
+) -> tuple[dict[int, str], dict[int, str]]:
+    """Plain text of each block and cell text of each table, keyed by first line, in order.
 
-    Markdown marks are dropped, code blocks and tables left out, HTML reduced to its text;
-    headings and list items end as sentences so sentence-based formulas see them as such.
+    Markdown marks are dropped, code blocks left out, tables kept apart, HTML reduced to its
+    text; headings and list items end as sentences so sentence-based formulas see them as such.
     """
     bold_lines = {h.start for h in headings if h.kind == "bold"}
     pieces: dict[int, str] = {}
+    tables: dict[int, str] = {}
     list_depth = 0
-    skip_until: str | None = None
+    rows: list[list[str]] | None = None  # the rows of the table being read
+    table_line = 0
     for index, token in enumerate(tokens):
-        if skip_until:
-            if token.type == skip_until:
-                skip_until = None
+        if rows is not None:
+            if token.type == "tr_open":
+                rows.append([])
+            elif token.type == "inline":
+                rows[-1].append(_inline_plain(token.children or []))
+            elif token.type == "table_close":
+                add_piece(tables, table_line, table_text(rows))
+                rows = None
             continue
         if token.type == "table_open":
-            skip_until = "table_close"
+            rows, table_line = [], token.map[0] if token.map else 0
         elif token.type in {"bullet_list_open", "ordered_list_open"}:
             list_depth += 1
         elif token.type in {"bullet_list_close", "ordered_list_close"}:
@@ -88,7 +98,7 @@ def _plain_text_blocks(tokens: list[Token], headings: list[Heading]) -> dict[int
             else:
                 text = _inline_plain(children)
                 add_piece(pieces, line, as_sentence(text) if list_depth else text)
-    return pieces
+    return pieces, tables
 
 
 def _split_first_line(children: list[Token]) -> tuple[list[Token], list[Token]]:

@@ -1,8 +1,8 @@
 """Markdown -> headings and plain-text blocks with pyromark (pulldown-cmark), the fast path.
 
 One pass over pyromark's events (with source ranges) finds the top-level ATX, setext and
-bold-line headings and the plain text of every paragraph, heading and HTML block, keyed by
-the block's first line: the same results as the markdown-it-py walk of `md_markdown_it`.
+bold-line headings, the plain text of every paragraph, heading and HTML block and the cell
+text of every table, keyed by the block's first line: the same results as the markdown-it-py walk of `md_markdown_it`.
 Where the two CommonMark parsers read a document differently (see `md_quirks`), this module
 returns None and the caller uses markdown-it-py; tests/test_fast_paths_equal.py checks both.
 """
@@ -23,6 +23,7 @@ from pipelines.text.md_blocks import (
     bold_heading,
     html_text,
     level_bold_headings,
+    table_text,
 )
 from pipelines.text.md_quirks import (
     MAX_DEPTH,
@@ -43,6 +44,41 @@ _NEWLINE = 0x0A
 _PARSER = pyromark.Markdown(options=pyromark.Options.ENABLE_TABLES)
 
 
+class _Table:
+    """The rows of the table being read, each a list of its cells' inline text."""
+
+    __slots__ = ("autolink", "line", "rows")
+
+    def __init__(self, line: int) -> None:
+        self.line = line
+        self.rows: list[list[str]] = []
+        self.autolink = False
+
+    def read(self, event: object) -> bool:
+        """Take in one event of the table; True when it is the table's end."""
+        if type(event) is str:  # a line break inside a cell reads as a space
+            if self.rows and self.rows[-1]:
+                self.rows[-1][-1] += " "
+            return False
+        ((kind, value),) = event.items()  # type: ignore[attr-defined]
+        if kind == "Start":
+            if value in ("TableHead", "TableRow"):
+                self.rows.append([])
+            elif value == "TableCell":
+                self.rows[-1].append("")
+            elif type(value) is dict and "Link" in value:
+                self.autolink = value["Link"]["link_type"] in _AUTOLINKS
+        elif kind == "End":
+            if value == "Link":
+                self.autolink = False
+            return value == "Table"
+        elif kind == "InlineHtml":
+            self.rows[-1][-1] += " "
+        elif kind in ("Text", "Code"):
+            self.rows[-1][-1] += _autolink_text(value) if self.autolink else value
+        return False
+
+
 class _Block:
     """The inline text of the paragraph or heading being read."""
 
@@ -60,8 +96,9 @@ class _Block:
 def parse_blocks(text: str, lines: list[str]) -> Blocks | None:
     """Top-level headings and the plain text of each block by first line; None to hand over.
 
-    Markdown marks are dropped, code blocks and tables left out, HTML reduced to its text;
-    headings and list items end as sentences so sentence-based formulas see them as such.
+    Markdown marks are dropped, code blocks left out, tables kept apart (their cells' text by
+    first line), HTML reduced to its text; headings and list items end as sentences so
+    sentence-based formulas see them as such.
     """
     if reads_differently(text):
         return None
@@ -80,6 +117,8 @@ def parse_blocks(text: str, lines: list[str]) -> Blocks | None:
 
     headings: list[Heading] = []
     pieces: dict[int, str] = {}
+    tables: dict[int, str] = {}
+    table: _Table | None = None  # the table whose cells are being read
     tops: list[tuple[int, int, str]] = []  # top-level blocks: first line, end line, kind
     block: _Block | None = None  # the paragraph or heading whose inline text is being read
     html_parts: list[str] | None = None
@@ -87,13 +126,18 @@ def parse_blocks(text: str, lines: list[str]) -> Blocks | None:
     # Per open quote (-1) or list item (its content column): where a lazy line would start.
     content_columns: list[int] = []
     item_start: int | None = None  # an item whose content column is not known yet
-    skipping = autolink = False  # inside a table or code block; inside an autolink
+    skipping = autolink = False  # inside a code block; inside an autolink
     for event, span in _PARSER.events_with_range(text, merge_text=True):
         if item_start is not None:  # the item's first content: its column, when on its line
             line = line_of(item_start)
             same = line_of(span["start"]) == line
             content_columns.append(span["start"] - starts[line] if same else 1 << 30)
             item_start = None
+        if table is not None:
+            if table.read(event):
+                add_piece(tables, table.line, table_text(table.rows))
+                table = None
+            continue
         if type(event) is str:  # SoftBreak, HardBreak or Rule
             if event == "Rule":
                 if block is not None:  # ends a tight list item's text
@@ -157,14 +201,16 @@ def parse_blocks(text: str, lines: list[str]) -> Blocks | None:
                 list_depth += tag == "List"
                 if depth >= MAX_DEPTH:
                     return None
-            elif tag == "Table" or tag == "CodeBlock":
-                if tag == "Table" and depth:
+            elif tag == "Table":
+                if depth:
                     return None  # tables in quotes and lists are not checked against markdown-it
+                table = _Table(line)
+            elif tag == "CodeBlock":
                 skipping = True
         elif kind == "End":
             tag = value if type(value) is str else next(iter(value))
             if skipping:
-                skipping = tag != "Table" and tag != "CodeBlock"
+                skipping = tag != "CodeBlock"
             elif tag in _INLINE_TAGS:
                 if tag == "Image":
                     image_depth -= 1
@@ -201,7 +247,7 @@ def parse_blocks(text: str, lines: list[str]) -> Blocks | None:
                 block.parts.append(_autolink_text(value) if autolink else value)
     if tables_differ(text, lines, tops):
         return None
-    return level_bold_headings(headings), pieces
+    return level_bold_headings(headings), pieces, tables
 
 
 def _lazy_code_indent(data: bytes, line_start: int, content_columns: list[int]) -> bool:

@@ -1,4 +1,4 @@
-"""Clean Markdown -> title + sections, each with its raw Markdown and a plain-text version.
+"""Clean Markdown -> title + sections: raw Markdown, plain text of the prose, table cell text.
 
 Headings are found with a real CommonMark parser, pyromark (pulldown-cmark, `md_pulldown`),
 or markdown-it-py (`md_markdown_it`) for the few documents the two read differently
@@ -38,6 +38,7 @@ class Section:
     start_line: int
     end_line: int
     is_preamble: bool
+    table_text: str = ""  # the cells of its tables: one line per row, cells apart
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,8 @@ def extract_sections(text: str, first_line: int = 1) -> ExtractedReport:
     """Split clean Markdown into title + sections; `first_line` maps lines back to the file."""
     lines = text.split("\n")
     blocks = md_pulldown.parse_blocks(text, lines) or md_markdown_it.parse_blocks(text, lines)
-    headings, plain_by_line = blocks  # pyromark unless the document is one it reads differently
+    # pyromark unless the document is one it reads differently
+    headings, plain_by_line, tables_by_line = blocks
 
     title: Heading | None = None
     if headings and _is_title(headings, lines):
@@ -93,6 +95,7 @@ def extract_sections(text: str, first_line: int = 1) -> ExtractedReport:
         spans.append((heading.start, end, heading))
 
     piece_lines = sorted(plain_by_line)
+    table_lines = sorted(tables_by_line)
     sections: list[Section] = []
     parents: list[Heading] = []
     for position, (start, end, heading) in enumerate(spans):
@@ -113,6 +116,8 @@ def extract_sections(text: str, first_line: int = 1) -> ExtractedReport:
             number, label = split_number(heading.text)
         first, last = bisect_left(piece_lines, start), bisect_left(piece_lines, end)
         plain = "\n".join(plain_by_line[line] for line in piece_lines[first:last])
+        first, last = bisect_left(table_lines, start), bisect_left(table_lines, end)
+        tables = "\n".join(tables_by_line[line] for line in table_lines[first:last])
         sections.append(
             Section(
                 ordinal=ordinal,
@@ -125,6 +130,7 @@ def extract_sections(text: str, first_line: int = 1) -> ExtractedReport:
                 start_line=start + first_line,
                 end_line=end - 1 + first_line,
                 is_preamble=is_preamble,
+                table_text=tables,
             )
         )
     title_words = count_words("\n".join(lines[title.start : title.end])) if title else 0
@@ -166,6 +172,7 @@ SECTION_SCHEMA = {
     "parent_heading": pl.String,
     "markdown": pl.String,
     "plain_text": pl.String,
+    "table_text": pl.String,
     "n_words": pl.Int64,
     "start_line": pl.Int32,
     "end_line": pl.Int32,
@@ -191,7 +198,8 @@ def sections_frame(report_id: str, extracted: ExtractedReport) -> pl.DataFrame:
             "parent_heading": s.parent_heading,
             "markdown": s.markdown,
             "plain_text": s.plain_text,
-            "n_words": count_words(s.plain_text),
+            "table_text": s.table_text,
+            "n_words": count_words(s.plain_text) + count_words(s.table_text),
             "start_line": s.start_line,
             "end_line": s.end_line,
             "is_preamble": s.is_preamble,

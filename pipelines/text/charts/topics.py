@@ -28,6 +28,7 @@ from pipelines.text.charts.common import (
     topic_label_frame,
     with_topic_labels,
 )
+from pipelines.text.topics.tables import MIN_DISTINCT_DATES
 
 
 def topic_frequency_chart(
@@ -244,13 +245,25 @@ def topic_trend_chart(
     top_n: int = TREND_TOPICS,
     max_buckets: int = MAX_BUCKETS,
 ) -> Chart | None:
-    """Lines: mean share of words of the largest topics over report date (else arrival rank)."""
+    """Lines: mean share of words of the largest topics over report date (else arrival rank).
+
+    The table's `axis` says whether its buckets are dates or runs of arrival ranks (reports
+    sharing fewer than MIN_DISTINCT_DATES dates); the caption says which axis it is and why.
+    """
     if is_empty(topic_trend):
         return None
     frame = with_topic_labels(topic_trend, topics).with_columns(
         pl.col("share_of_words").cast(pl.Float64).fill_null(0.0)
     )
-    has_dates = frame["report_date"].null_count() < frame.height
+    dates_collapse = "axis" in frame.columns and (frame["axis"] == "arrival").any()
+    has_dates = not dates_collapse and frame["report_date"].null_count() < frame.height
+    if dates_collapse:
+        axis_note = (
+            f" Reports share fewer than {MIN_DISTINCT_DATES} distinct dates, so the axis is "
+            "arrival order (report date, then file name)."
+        )
+    else:
+        axis_note = "" if has_dates else " Reports carry no dates, so the axis is arrival order."
     if has_dates:
         frame = frame.filter(pl.col("report_date").is_not_null())
         every, unit = _date_buckets(frame["report_date"], max_buckets)
@@ -258,8 +271,12 @@ def topic_trend_chart(
         x_title = f"report date (per {unit})"
         bucket_note = f"per {unit}"
     else:
-        top_rank = max(1, int(frame["arrival_rank"].cast(pl.Int64).fill_null(1).max() or 1))
-        width = max(1, math.ceil(top_rank / max_buckets))
+        # The table's buckets (runs of ranks, 1 wide when it has one row per report), pooled
+        # whole until at most max_buckets are left.
+        ranks = frame["arrival_rank"].cast(pl.Int64).drop_nulls().unique().sort()
+        table_width = max(1, int(ranks.diff().min() or 1))
+        n_buckets = ranks.len()
+        width = table_width * max(1, math.ceil(n_buckets / max_buckets))
         frame = frame.with_columns(
             (((pl.col("arrival_rank") - 1) // width) * width + 1).alias("bucket")
         )
@@ -319,6 +336,7 @@ def topic_trend_chart(
     caption = (
         f"Each line is one of the {top.height}{more} largest topics: the mean share of a report's "
         f"words in that topic, {bucket_note}; a rising line = the topic takes more room in newer reports."
+        f"{axis_note}"
     )
     summary = (
         top.join(

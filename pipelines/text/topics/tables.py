@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 import polars as pl
@@ -10,6 +11,12 @@ from pipelines.text.stopwords import content_words, default_stopwords
 from pipelines.text.tokens import word_frame
 from pipelines.text.topics.assign import primary_topics
 from pipelines.text.topics.taxonomy import load_taxonomy
+
+# Below this many distinct report days (UTC) dates tell nothing apart (a cloned folder gives
+# every file one mtime): the trend runs over arrival order instead.
+MIN_DISTINCT_DATES = 3
+# On the arrival axis, consecutive arrival ranks are pooled into at most this many buckets.
+MAX_ARRIVAL_BUCKETS = 60
 
 
 def _topic_labels(labels: pl.DataFrame | None) -> pl.DataFrame:
@@ -45,6 +52,12 @@ def report_topics(section_topics: pl.DataFrame, sections: pl.DataFrame) -> pl.Da
     )
 
 
+def trend_axis(reports: pl.DataFrame) -> str:
+    """'date' when the reports span at least MIN_DISTINCT_DATES distinct days, else 'arrival'."""
+    days = reports.select(pl.col("report_date").dt.date().drop_nulls().n_unique()).item()
+    return "date" if days >= MIN_DISTINCT_DATES else "arrival"
+
+
 def topic_frequency(
     section_topics: pl.DataFrame,
     sections: pl.DataFrame,
@@ -54,6 +67,8 @@ def topic_frequency(
     """Per primary topic: reports, sections, share of all words, first/last seen, mean position.
 
     Counts use each section's primary topic only, so shares add up to at most 1.
+    `first_seen`/`last_seen` are report dates, `first_rank`/`last_rank` arrival ranks (what
+    tells reports apart when they share a date).
     `mean_position` is the mean relative position of the topic's sections within their
     report, (ordinal − first ordinal) / (last ordinal − first ordinal): 0 = first, 1 = last.
     `labels` (topic_id, label) defaults to the packaged taxonomy; unknown ids (discovered
@@ -67,7 +82,11 @@ def topic_frequency(
     rows = (
         _primary_with_words(section_topics, sections)
         .join(bounds, on="report_id", how="left")
-        .join(reports.select("report_id", "report_date"), on="report_id", how="left")
+        .join(
+            reports.select("report_id", "report_date", pl.col("arrival_rank").cast(pl.Int64)),
+            on="report_id",
+            how="left",
+        )
         .with_columns(
             (
                 (pl.col("ordinal") - pl.col("first_ordinal"))
@@ -83,6 +102,8 @@ def topic_frequency(
             (pl.col("n_words").sum() / total_words).alias("share_of_words"),
             pl.col("report_date").min().alias("first_seen"),
             pl.col("report_date").max().alias("last_seen"),
+            pl.col("arrival_rank").min().alias("first_rank"),
+            pl.col("arrival_rank").max().alias("last_rank"),
             pl.col("position").mean().alias("mean_position"),
         )
         .join(_topic_labels(labels), on="topic_id", how="left")
@@ -95,6 +116,8 @@ def topic_frequency(
             "share_of_words",
             "first_seen",
             "last_seen",
+            "first_rank",
+            "last_rank",
             "mean_position",
         )
         .sort(["n_sections", "topic_id"], descending=[True, False])
@@ -106,25 +129,33 @@ def topic_trend(
     sections: pl.DataFrame,
     reports: pl.DataFrame,
     every: str = "1d",
+    max_arrival_buckets: int = MAX_ARRIVAL_BUCKETS,
 ) -> pl.DataFrame:
-    """Per primary topic and report-date bucket: n_sections and share of the bucket's words.
+    """Per primary topic and bucket of reports: n_sections and share of the bucket's words.
 
-    Buckets are `report_date` truncated to `every` (a Polars duration, default one day);
-    `arrival_rank` is the earliest arrival rank in the bucket, for ordering by arrival.
+    `axis` is `trend_axis(reports)`. On the date axis buckets are `report_date` truncated to
+    `every` (a Polars duration, default one day). On the arrival axis (reports span fewer
+    than MIN_DISTINCT_DATES days) they are runs of consecutive arrival ranks, as few reports
+    each as keeps them within `max_arrival_buckets`, and `report_date` is NULL.
+    `arrival_rank` is the earliest arrival rank in the bucket, `n_reports` its reports.
     Every topic seen anywhere gets a row for every bucket (zeros where absent).
     """
+    axis = trend_axis(reports)
+    rank = pl.col("arrival_rank").cast(pl.Int64)
+    if axis == "date":
+        bucket = pl.col("report_date").dt.truncate(every)
+    else:
+        width = max(1, math.ceil(reports.height / max_arrival_buckets))
+        bucket = (rank - 1) // width * width + 1
     dated = sections.select("section_id", "report_id", pl.col("n_words").cast(pl.Int64)).join(
-        reports.select(
-            "report_id",
-            pl.col("report_date").dt.truncate(every).alias("bucket"),
-            pl.col("arrival_rank").cast(pl.Int64),
-        ),
+        reports.select("report_id", bucket.alias("bucket"), rank),
         on="report_id",
         how="inner",
     )
     buckets = dated.group_by("bucket").agg(
         pl.col("n_words").sum().alias("bucket_words"),
         pl.col("arrival_rank").min(),
+        pl.col("report_id").n_unique().cast(pl.Int64).alias("n_reports"),
     )
     counts = (
         primary_topics(section_topics)
@@ -143,12 +174,18 @@ def topic_trend(
         )
         .select(
             "topic_id",
-            pl.col("bucket").alias("report_date"),
+            pl.lit(axis).alias("axis"),
+            (
+                pl.col("bucket")
+                if axis == "date"
+                else pl.lit(None, dtype=reports.schema["report_date"])
+            ).alias("report_date"),
             "arrival_rank",
+            "n_reports",
             "n_sections",
             "share_of_words",
         )
-        .sort(["topic_id", "report_date", "arrival_rank"])
+        .sort(["topic_id", "arrival_rank"])
     )
 
 
