@@ -22,6 +22,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.report_files import ensure_folder, read_report_bytes, report_id, unusable_names
+from pipelines.text.language import detect_language, detection_text
 from pipelines.text.repair import UnreadableReport, repair
 from pipelines.text.sections import (
     ExtractedReport,
@@ -49,6 +50,8 @@ REPORT_SCHEMA = {
     "report_date": pl.Datetime("us", "UTC"),
     "report_date_source": pl.String,
     "text": pl.String,
+    "language": pl.String,
+    "language_confidence": pl.Float64,
 }
 REJECTED_SCHEMA = {
     "file_name": pl.String,
@@ -85,6 +88,7 @@ def _read_one(
     else:
         report_date = datetime.fromtimestamp(mtime, UTC)
         date_source = "file_mtime"
+    language, confidence = detect_language(detection_text(s.plain_text for s in extracted.sections))
     row = {
         "report_id": report_id(name),
         "file_name": name,
@@ -99,6 +103,8 @@ def _read_one(
         "report_date": report_date,
         "report_date_source": date_source,
         "text": repaired.text,
+        "language": language,
+        "language_confidence": confidence,
     }
     return row, extracted, None
 
