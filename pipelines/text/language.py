@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import regex as re
 
 # Characters of plain text the detector reads: enough for a confident answer on prose.
@@ -85,3 +86,19 @@ def detect_language(text: str) -> tuple[str, float]:
     if confidence < MIN_CONFIDENCE or len(language) != 2:
         return UNDETERMINED, confidence
     return language, confidence
+
+
+def report_languages(sections: pl.DataFrame, stored: pl.DataFrame) -> pl.DataFrame:
+    """report_id, language of each report of `sections`: the `stored` one (report_id,
+    language: corpus.reports), else detected from its sections' plain text in order, as at
+    ingest (for reports landed before languages were)."""
+    known = stored.select("report_id", "language").drop_nulls("language")
+    missing = sections.join(known, on="report_id", how="anti")
+    detected = [
+        (report_id, detect_language(detection_text(group.sort("ordinal")["plain_text"]))[0])
+        for (report_id,), group in missing.group_by("report_id", maintain_order=True)
+    ]
+    found = pl.DataFrame(
+        detected, schema={"report_id": pl.String, "language": pl.String}, orient="row"
+    )
+    return pl.concat([known.filter(pl.col("report_id").is_in(sections["report_id"])), found])
