@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from pipelines.reports_folder import ingest_reports
-from pipelines.text.language import UNDETERMINED, detect_language, model_path
+from pipelines.text.language import UNDETERMINED, detect_language, model_path, report_languages
 from pipelines.text.tokens import WORD_PATTERN, count_words, text_words, word_frame
 
 FIXTURES = Path(__file__).parent / "fixtures" / "languages"
@@ -147,3 +147,17 @@ def _report_id(name: str) -> str:
     from pipelines.report_files import report_id
 
     return report_id(name)
+
+
+def test_reports_landed_without_a_language_get_it_detected(
+    ingested: tuple[pl.DataFrame, pl.DataFrame],
+) -> None:
+    """A stored language is kept (even a wrong one); a NULL one is detected from the sections."""
+    _, sections = ingested
+    fr, zh = _report_id("fr_rapport_ia.md"), _report_id("zh_report_ai.md")
+    stored = pl.DataFrame(
+        {"report_id": [fr, zh], "language": ["it", None]},
+        schema={"report_id": pl.String, "language": pl.String},
+    )
+    chosen = report_languages(sections.filter(pl.col("report_id").is_in([fr, zh])), stored)
+    assert dict(chosen.iter_rows()) == {fr: "it", zh: "zh"}

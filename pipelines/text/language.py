@@ -101,4 +101,4 @@ def report_languages(sections: pl.DataFrame, stored: pl.DataFrame) -> pl.DataFra
     found = pl.DataFrame(
         detected, schema={"report_id": pl.String, "language": pl.String}, orient="row"
     )
-    return pl.concat([known.filter(pl.col("report_id").is_in(sections["report_id"])), found])
+    return pl.concat([known.join(sections.select("report_id").unique(), on="report_id"), found])
