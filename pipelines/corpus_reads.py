@@ -47,6 +47,19 @@ def read_section_texts(store: Warehouse, report_ids: list[str] | None) -> pl.Dat
     )
 
 
+def read_report_languages(store: Warehouse, report_ids: list[str]) -> pl.DataFrame:
+    """report_id, language (NULL for reports landed before languages were) of some reports."""
+    has_language = store.read(
+        "SELECT count(*) AS n FROM duckdb_columns() "
+        f"WHERE schema_name = '{SCHEMA}' AND table_name = 'reports' AND column_name = 'language'"
+    ).item()
+    language = "language" if has_language else "NULL::VARCHAR AS language"
+    return store.read(
+        f"SELECT report_id, {language} FROM {SCHEMA}.reports WHERE report_id IN {SELECTED_KEYS}",
+        keys=report_ids,
+    )
+
+
 def report_texts(sections: pl.DataFrame) -> pl.DataFrame:
     """A report's text: its sections' `plain_text` in order, one per line block."""
     return (

@@ -22,6 +22,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.report_files import ensure_folder, read_report_bytes, report_id, unusable_names
+from pipelines.text.language import detect_language, detection_text
 from pipelines.text.repair import RepairedText, UnreadableReport, repair
 from pipelines.text.report_dates import stated_date
 from pipelines.text.sections import (
@@ -50,6 +51,8 @@ REPORT_SCHEMA = {
     "report_date": pl.Datetime("us", "UTC"),
     "report_date_source": pl.String,
     "text": pl.String,
+    "language": pl.String,
+    "language_confidence": pl.Float64,
 }
 REJECTED_SCHEMA = {
     "file_name": pl.String,
@@ -81,6 +84,7 @@ def _read_one(
     except RecursionError:
         return None, None, "Markdown nested too deeply to parse"
     report_date, date_source = _report_date(repaired, mtime)
+    language, confidence = detect_language(detection_text(s.plain_text for s in extracted.sections))
     row = {
         "report_id": report_id(name),
         "file_name": name,
@@ -95,6 +99,8 @@ def _read_one(
         "report_date": report_date,
         "report_date_source": date_source,
         "text": repaired.text,
+        "language": language,
+        "language_confidence": confidence,
     }
     return row, extracted, None
 

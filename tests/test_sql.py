@@ -183,6 +183,25 @@ def test_gold_report_overview(con: duckdb.DuckDBPyConnection) -> None:
         assert having == expected, topic
 
 
+def test_seed_reports_are_english_and_their_readability_says_so(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    """The five seeds are written in English: every report, section and readability row says
+    `en`, and English text is unreliable only for being short."""
+    assert con.execute("SELECT DISTINCT language FROM corpus.report_overview").fetchall() == [
+        ("en",)
+    ]
+    reasons = con.execute(
+        "SELECT DISTINCT language, reliable, reliability_reason, own_language_formula "
+        "FROM corpus.section_readability ORDER BY reliable"
+    ).fetchall()
+    assert set(reasons) <= {
+        ("en", False, "too short: under 100 words or 3 sentences", None),
+        ("en", True, None, None),
+    }
+    assert ("en", True, None, None) in reasons
+
+
 def test_gold_topic_league(con: duckdb.DuckDBPyConnection) -> None:
     league = {
         topic_id: (rank, n_reports, source)

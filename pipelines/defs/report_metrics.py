@@ -7,20 +7,23 @@ run, whatever the number of reports: a bulk load writes one event per report (`r
 not one per report and table.
 """
 
+import hashlib
 from collections.abc import Iterator
 
 import dagster as dg
 import polars as pl
 
 from pipelines.asset_specs import POLARS_DUCKDB, corpus_spec
-from pipelines.corpus_reads import read_sections, report_texts
+from pipelines.corpus_reads import read_report_languages, read_sections, report_texts
 from pipelines.increment_state import current_reports
 from pipelines.increments import INDEX_KEY
 from pipelines.lsh import FINGERPRINT_PARAMETERS, MINHASH_CONFIG
 from pipelines.resources import Taxonomy, WarehouseResource
+from pipelines.text.language import report_languages
 from pipelines.text.readability.table import readability as readability_table
 from pipelines.text.redundancy.fingerprints import fingerprint_sections
 from pipelines.text.redundancy.repetition import section_and_report_repetition
+from pipelines.text.tokens import WORD_PATTERN
 from pipelines.text.topics.assign import assign_topics
 from pipelines.warehouse import SCHEMA, Warehouse
 
@@ -38,15 +41,17 @@ FAMILIES = {
 
 
 def family_parameters(taxonomy: str) -> dict[str, str]:
-    """What each family's rows depend on besides the report (`taxonomy`: the file's hash).
+    """What each family's rows depend on besides the report (`taxonomy`: the file's hash),
+    including the word definition (a new one, like CJK characters as words, recomputes).
 
     Topics (v2) and fingerprints read table cells too; readability and repetition the prose.
     """
+    words = hashlib.sha256(WORD_PATTERN.encode("utf-8")).hexdigest()[:12]
     return {
-        "readability": "v1",
-        "repetition": "v1",
+        "readability": f"words={words};languages;v2",
+        "repetition": f"words={words};v1",
         "fingerprints": FINGERPRINT_PARAMETERS,
-        "topics": f"taxonomy={taxonomy};v2",
+        "topics": f"taxonomy={taxonomy};words={words};v2",
     }
 
 
@@ -92,10 +97,14 @@ def _family_tables(
     """One family's tables for the given reports' sections (`prose_text`: without tables)."""
     if family in ("readability", "repetition"):  # the prose alone, as textstat would read it
         sections = sections.with_columns(pl.col("prose_text").alias("plain_text"))
-    if family == "readability":
+    if family == "readability":  # a section's language is its report's
+        languages = sections.select("report_id", "language").unique("report_id")
+        reports = report_texts(sections).join(
+            languages, on="report_id", how="left", maintain_order="left"
+        )
         return {
             "section_readability": readability_table(sections, ["report_id", "section_id"]),
-            "report_readability": readability_table(report_texts(sections), ["report_id"]),
+            "report_readability": readability_table(reports, ["report_id"]),
         }
     if family == "repetition":
         per_report, per_section = section_and_report_repetition(sections)
@@ -118,6 +127,8 @@ def _chunks(
     for start in range(0, len(ids), REPORTS_PER_CHUNK):
         chunk = ids[start : start + REPORTS_PER_CHUNK]
         sections = read_sections(store, chunk, with_prose=True).sort("report_id", "ordinal")
+        languages = report_languages(sections, read_report_languages(store, chunk))
+        sections = sections.join(languages, on="report_id", how="left", maintain_order="left")
         writes: list[tuple[str, pl.DataFrame, str, list[str]]] = []
         index: list[pl.DataFrame] = []
         for family, wanted in pending.items():

@@ -7,6 +7,7 @@ from pipelines.asset_metadata import markdown_preview
 from pipelines.asset_specs import corpus_multi_asset, corpus_spec
 from pipelines.corpus_reads import (
     all_assignments,
+    read_report_languages,
     read_reports,
     read_section_texts,
     read_sections,
@@ -34,8 +35,9 @@ CATALOG_INDEX = "topic_catalog_index"
 TABLES_INDEX = "topic_tables_index"
 WORD_COUNTS = "topic_word_counts"
 # v2: n_reports, recurring topics only in the catalog, report-language stopwords;
-# v3: sections read with their table cells (corpus_reads.TEXT_WITH_TABLES).
-DISCOVERY_PARAMETERS = "discovery=v3"
+# v3: sections read with their table cells (corpus_reads.TEXT_WITH_TABLES); languages: the
+# detected report language picks the stopword list.
+DISCOVERY_PARAMETERS = "discovery=v3;languages"
 MIN_TERM_LENGTH = 3  # topic_terms' default
 REPORTS_PER_CHUNK = 1000
 # Below this share of (non-preamble) sections with a taxonomy topic, the check warns.
@@ -94,7 +96,12 @@ def topic_catalog(
         return
     sections = read_sections(store)
     tagged = store.read(f"SELECT section_id FROM {SCHEMA}.section_topics")
-    unmatched = unmatched_sections(sections.filter(~pl.col("is_preamble")), tagged)
+    unmatched = unmatched_sections(sections.filter(~pl.col("is_preamble")), tagged).join(
+        read_report_languages(store, current["report_id"].to_list()),
+        on="report_id",
+        how="left",
+        maintain_order="left",
+    )
     discovered, members = discover_topics(unmatched)
     # Single-report clusters stay in discovered_topics only: the topic tables and charts
     # read the catalog and discovered_section_topics, which hold the recurring ones.

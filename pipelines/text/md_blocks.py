@@ -15,9 +15,8 @@ from html.parser import HTMLParser
 
 import regex as re
 
-from pipelines.text.tokens import WORD_PATTERN
+from pipelines.text.tokens import text_words
 
-WORD = re.compile(WORD_PATTERN)
 BOLD_LINE = re.compile(r"^ {0,3}(\*\*|__)(?P<text>(?:(?!\1).)+?)\1\s*:?\s*$")
 _SENTENCE_END = (".", "!", "?", ":", ";", "…")
 # A bold line is a heading, not an emphasized sentence, when it is short and not a sentence.
@@ -42,7 +41,7 @@ class Heading:
 
 def count_words(text: str) -> int:
     """Words in a text, by the project's single word definition (tokens.WORD_PATTERN)."""
-    return len(WORD.findall(text))
+    return len(text_words(text))
 
 
 def bold_heading(line_text: str, line: int, inline_text: Callable[[str], str]) -> Heading | None:

@@ -17,7 +17,8 @@ import polars as pl
 import regex as re
 
 from pipelines.text import md_markdown_it, md_pulldown
-from pipelines.text.md_blocks import WORD, Heading, count_words
+from pipelines.text.md_blocks import Heading, count_words
+from pipelines.text.tokens import has_word
 
 _ARABIC_NUMBER = re.compile(r"^(?P<number>\d{1,4})[.)]\s+(?P<rest>\S.*)$")
 _ROMAN_NUMBER = re.compile(r"^(?P<number>[IVXLC]{1,7})[.)]\s+(?P<rest>\S.*)$")
@@ -148,7 +149,7 @@ def _heading_label(heading: Heading) -> str:
 
 def _has_words(lines: list[str]) -> bool:
     """True when any of the lines holds a word."""
-    return any(WORD.search(line) for line in lines)
+    return any(has_word(line) for line in lines)
 
 
 def _is_title(headings: list[Heading], lines: list[str]) -> bool:

@@ -6,11 +6,12 @@ scikit-learn costs a second or more per run process, and the incremental path ne
 this list. tests/test_stopwords.py checks that it equals scikit-learn's.
 
 For reports in another language, `without_stopwords` also drops the stopwords of that
-language (French, Turkish, Spanish, German, Portuguese, Italian), from the `stopwordsiso`
-package (MIT; Stopwords ISO, whose lists ship inside the wheel as one JSON file: nothing is
-fetched at run time). The language of a report is the one whose list its words hit most
-(`text_languages`). Those lists are not applied to English text: the French and Italian
-lists hold "ai", the Portuguese one "sistema", and stopwordsiso's English list "research" and
+language, from the `stopwordsiso` package (MIT; Stopwords ISO, lists for 57 languages that
+ship inside the wheel as one JSON file: nothing is fetched at run time). The language of a
+report is its detected one (`corpus.reports.language`, pipelines/text/language.py) when it
+is given and determined; otherwise the one of LANGUAGES whose list its words hit most
+(`text_languages`). Those lists are not applied to English text: the French and Italian lists
+hold "ai", the Portuguese one "sistema", and stopwordsiso's English list "research" and
 "computer".
 """
 
@@ -77,14 +78,15 @@ LANGUAGES = ("en", "fr", "tr", "es", "de", "pt", "it")
 
 
 @cache
-def language_stopwords() -> pl.DataFrame:
-    """(language, word): stopwordsiso's list for each of LANGUAGES, lowercased."""
-    from stopwordsiso import stopwords
+def language_stopwords(languages: tuple[str, ...] = LANGUAGES) -> pl.DataFrame:
+    """(language, word): stopwordsiso's list for each of `languages` it has, lowercased."""
+    from stopwordsiso import has_lang, stopwords
 
     return pl.DataFrame(
         [
             (language, word)
-            for language in LANGUAGES
+            for language in languages
+            if has_lang(language)
             for word in sorted({w.lower() for w in stopwords(language)})
         ],
         schema={"language": pl.String, "word": pl.String},
@@ -117,21 +119,40 @@ def text_languages(words: pl.DataFrame, key: str) -> pl.DataFrame:
     )
 
 
+def key_languages(
+    words: pl.DataFrame, key: str, detected: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """`key`, language per key of `words`: the `detected` one (`key`, language) where it is
+    determined, else `text_languages`' guess."""
+    if detected is None:
+        return text_languages(words, key)
+    known = detected.select(key, "language").filter(
+        pl.col("language").is_not_null() & (pl.col("language") != "und")
+    )
+    guessed = text_languages(words.join(known, on=key, how="anti"), key)
+    return pl.concat([known.join(words.select(key).unique(), on=key), guessed])
+
+
 def without_stopwords(
-    words: pl.DataFrame, key: str, min_length: int, stopwords: Iterable[str]
+    words: pl.DataFrame,
+    key: str,
+    min_length: int,
+    stopwords: Iterable[str],
+    languages: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """The content words of `words` (one row per occurrence: `key`, word, ...), in order.
 
     Dropped: `content_words`' non-content words (`stopwords`, numbers, short tokens) and, for
-    a key whose language (`text_languages`) is not English, that language's stopwords; its
-    words are split at apostrophes first (French "l'énergie" is "l" + "énergie", Turkish
-    "İstanbul'da" "istanbul" + "da").
+    a key whose language (`key_languages`: `languages`, the detected ones, else a guess) is
+    not English, that language's stopwords; its words are split at apostrophes first
+    (French "l'énergie" is "l" + "énergie", Turkish "İstanbul'da" "istanbul" + "da").
     """
-    languages = text_languages(words, key)
-    local = language_stopwords().filter(pl.col("language") != LANGUAGES[0])
+    by_key = key_languages(words, key, languages)
+    others = tuple(sorted(set(by_key["language"].unique()) - {LANGUAGES[0]}))
+    local = language_stopwords(others)
     apostrophe = r"['’]"
     return (
-        words.join(languages, on=key, how="left", maintain_order="left")
+        words.join(by_key, on=key, how="left", maintain_order="left")
         .with_columns(
             pl.when(pl.col("language") != LANGUAGES[0])
             .then(pl.col("word").str.replace_all(apostrophe, " ").str.split(" "))

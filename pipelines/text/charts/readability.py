@@ -43,7 +43,7 @@ def _reliable_fre(section_readability: pl.DataFrame) -> tuple[pl.DataFrame, int,
 def _unreliable_note(n_unreliable: int) -> str:
     """Caption sentence on the unreliable sections a box chart leaves out ('' when none)."""
     return (
-        f" {n_unreliable:,} unreliable sections (< 100 words or < 3 sentences) are left out."
+        f" {n_unreliable:,} unreliable sections (< 100 words or < 3 sentences, or not in English) are left out."
         if n_unreliable
         else ""
     )

@@ -8,6 +8,12 @@ number `readability` returns equals what textstat's own function returns for the
 Instead of calling textstat per text, the counts behind the formulas are computed once per text
 with Polars string expressions (`counts`), syllables are looked up once per distinct word, and each
 formula is a column expression over the counts (`formulas`).
+
+Texts carry a `language` (ISO 639-1; English when the column is absent). The English formulas
+are computed for every text, but only English texts long enough are `reliable`; the others say
+why in `reliability_reason`, and get their own language's formulas where textstat has them
+(`own_language`). In Chinese, Japanese and Korean text each CJK character is a word of its
+own (tokens.CJK_CHARACTERS) and 。！？ end sentences, as the shared word definition has it.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import itertools
 import numpy as np
 import polars as pl
 
+from pipelines.text.language import CJK_LANGUAGES, ENGLISH
 from pipelines.text.readability.counts import linsear_sentences, text_counts, word_counts
 from pipelines.text.readability.dictionary import REFERENCE_TEXTSTAT
 from pipelines.text.readability.formulas import (
@@ -26,14 +33,25 @@ from pipelines.text.readability.formulas import (
     RELIABLE_MIN_WORDS,
     apply_formulas,
 )
+from pipelines.text.readability.own_language import (
+    OWN_COLUMNS,
+    own_language_scores,
+    reliability_reason,
+)
+from pipelines.text.tokens import CJK_CHARACTERS
 
 # Characters of text processed at once: every chunk of every text is a row of ~20 columns,
 # so batches bound memory (texts are independent; results are the same).
 _BATCH_CHARS = 4_000_000
 
 
+# Output columns after the key, the metrics and the counts.
+RELIABILITY_COLUMNS = ("reliable", "language", "reliability_reason", *OWN_COLUMNS)
+
+
 def readability(texts: pl.DataFrame, key: list[str]) -> pl.DataFrame:
-    """Key columns, textstat's metrics (Float64), counts (Int64) and `reliable` per text."""
+    """Key columns, textstat's metrics (Float64), counts (Int64), `reliable`, the text's
+    `language`, `reliability_reason` and its own language's formulas (OWN_COLUMNS) per text."""
     lengths = texts.select(pl.col("plain_text").cast(pl.String).str.len_bytes().fill_null(0))
     batch = (lengths.to_series().cum_sum() // _BATCH_CHARS).to_numpy()
     if texts.height == 0 or batch[-1] == 0:
@@ -46,10 +64,15 @@ def readability(texts: pl.DataFrame, key: list[str]) -> pl.DataFrame:
 
 def _readability(texts: pl.DataFrame, key: list[str]) -> pl.DataFrame:
     """`readability` on one batch of texts."""
-    base = texts.select(*key, pl.col("plain_text").cast(pl.String).fill_null("")).with_row_index(
-        "__rs_row"
+    language = (
+        pl.col("language").cast(pl.String).fill_null(ENGLISH)
+        if "language" in texts.columns
+        else pl.lit(ENGLISH, pl.String)
     )
-    per_text = text_counts(base)
+    base = texts.select(
+        *key, pl.col("plain_text").cast(pl.String).fill_null(""), language.alias("language")
+    ).with_row_index("__rs_row")
+    per_text = text_counts(base.with_columns(_cjk_words_apart(pl.col("plain_text"))))
     counts = per_text.join(word_counts(per_text), on="__rs_row", how="left", maintain_order="left")
     counts = counts.with_columns(
         pl.col(name).fill_null(0)
@@ -66,9 +89,18 @@ def _readability(texts: pl.DataFrame, key: list[str]) -> pl.DataFrame:
         )
     )
     metrics = apply_formulas(counts)
-    reliable = (pl.col("n_words") >= RELIABLE_MIN_WORDS) & (
+    long_enough = (pl.col("n_words") >= RELIABLE_MIN_WORDS) & (
         pl.col("n_sentences") >= RELIABLE_MIN_SENTENCES
     )
+    reasons = pl.concat(
+        [base.select("language"), metrics.select(long_enough.alias("long_enough"))],
+        how="horizontal",
+    ).select(
+        "language",
+        (pl.col("long_enough") & (pl.col("language") == ENGLISH)).alias("reliable"),
+        reliability_reason(pl.col("language"), pl.col("long_enough")).alias("reliability_reason"),
+    )
+    own = own_language_scores(base["plain_text"], base["language"])
     # Every step kept the rows in `__rs_row` order, so the columns line up with the input.
     return pl.concat(
         [
@@ -76,10 +108,25 @@ def _readability(texts: pl.DataFrame, key: list[str]) -> pl.DataFrame:
             metrics.select(
                 *(pl.col(name).cast(pl.Float64) for name in METRIC_COLUMNS),
                 *(pl.col(name).cast(pl.Int64) for name in COUNT_COLUMNS),
-                reliable.alias("reliable"),
             ),
+            reasons.select("reliable", "language", "reliability_reason"),
+            own,
         ],
         how="horizontal",
+    )
+
+
+def _cjk_words_apart(text: pl.Expr) -> pl.Expr:
+    """In Chinese, Japanese or Korean text: CJK characters as whitespace-separated words, and
+    full-width sentence ends as textstat's; other texts unchanged."""
+    apart = text.str.replace_all(f"([{CJK_CHARACTERS}])", " ${1} ").str.replace_many(
+        ["。", "！", "？"], [".", "!", "?"]
+    )
+    return (
+        pl.when(pl.col("language").is_in(list(CJK_LANGUAGES)))
+        .then(apart)
+        .otherwise(text)
+        .alias("plain_text")
     )
 
 

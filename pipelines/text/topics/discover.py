@@ -149,7 +149,8 @@ def discover_topics(
 
     Text = heading + plain_text, tokenized with WORD_PATTERN, stopwords/numbers/short tokens
     dropped: English ones everywhere, and in a report written in another language the
-    stopwords of that language too (`without_stopwords`), so labels hold none of them. Sections are TF-IDF vectorized (scikit-learn, sublinear tf) and grouped by
+    stopwords of that language too (`without_stopwords`; the report's `language` column when
+    `unmatched` has one, its detected language), so labels hold none of them. Sections are TF-IDF vectorized (scikit-learn, sublinear tf) and grouped by
     agglomerative clustering (average linkage on cosine distance, cut at
     `distance_threshold`): deterministic for the same input, whatever the row order, since
     rows are sorted by section_id first. Above `EXACT_CLUSTERING_MAX` sections a sample is
@@ -183,6 +184,13 @@ def discover_topics(
         .unique("section_id", keep="first", maintain_order=True)
         .sort("section_id")
     )
+    languages = (
+        unmatched.select(
+            pl.col("report_id").cast(pl.String), pl.col("language").cast(pl.String)
+        ).unique("report_id", keep="first")
+        if "language" in unmatched.columns
+        else None
+    )
     tokens = (
         without_stopwords(
             match_tokens(
@@ -191,6 +199,7 @@ def discover_topics(
             "report_id",
             min_term_length,
             default_stopwords(),
+            languages,
         )
         .group_by("section_id", maintain_order=True)
         .agg(pl.col("word"))
