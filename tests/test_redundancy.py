@@ -555,3 +555,30 @@ def test_novelty_counted_in_duckdb_equals_the_polars_counts() -> None:
     expected = report_novelty(shingles, arrival)
     assert got.equals(expected)
     assert 0 < got["n_shingles_seen"].sum() < got["n_shingles"].sum()
+
+
+def test_candidates_joined_in_duckdb_equal_candidate_pairs() -> None:
+    """The full refresh's SQL candidates (ALL_CANDIDATES_SQL) equal `candidate_pairs`' rule."""
+    import duckdb
+
+    from pipelines.defs.redundancy import ALL_CANDIDATES_SQL
+    from pipelines.text.redundancy.near_duplicates import candidate_pairs
+
+    rng = np.random.default_rng(5)
+    n = 3_000
+    section = rng.integers(0, 400, n)
+    band_keys = pl.DataFrame(
+        {
+            "section_id": [f"s{i:03d}" for i in section],
+            "report_id": [f"r{i // 10:02d}" for i in section],  # 10 sections per report
+            "band": pl.Series(rng.integers(0, 8, n), dtype=pl.Int32),
+            "band_key": pl.Series(rng.integers(0, 50, n), dtype=pl.UInt64),
+        }
+    ).unique(["section_id", "band"])
+    connection = duckdb.connect()
+    connection.execute("CREATE SCHEMA corpus")
+    connection.execute("CREATE TABLE corpus.section_band_keys AS SELECT * FROM band_keys")
+    got = connection.execute(ALL_CANDIDATES_SQL).pl()
+    expected = candidate_pairs(band_keys, band_keys.select("section_id", "report_id"))
+    assert got.height > 100
+    assert got.equals(expected)

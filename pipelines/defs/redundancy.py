@@ -26,7 +26,7 @@ from pipelines.text.redundancy.incremental import (
     novelty_changes,
     novelty_index,
 )
-from pipelines.text.redundancy.near_duplicates import candidate_pairs, verify_pairs
+from pipelines.text.redundancy.near_duplicates import verify_coded_pairs
 from pipelines.text.redundancy.novelty import novelty_from_counts
 from pipelines.text.redundancy.novelty import report_novelty as novelty_of_reports
 from pipelines.warehouse import SCHEMA, SELECTED_KEYS, Warehouse
@@ -142,13 +142,20 @@ def _report_fingerprints(store: Warehouse) -> pl.DataFrame:
     )
 
 
+# Every cross-report section pair sharing a band bucket (`candidate_pairs`' rule), joined in
+# DuckDB: the 3.3 M band-key rows of 10,000 reports never enter Python.
+ALL_CANDIDATES_SQL = f"""
+SELECT DISTINCT x.section_id AS section_id_a, y.section_id AS section_id_b
+FROM {SCHEMA}.section_band_keys x
+JOIN {SCHEMA}.section_band_keys y ON x.band = y.band AND x.band_key = y.band_key
+WHERE x.section_id < y.section_id AND x.report_id <> y.report_id
+ORDER BY section_id_a, section_id_b
+"""
+
+
 def _all_near_duplicate_pairs(store: Warehouse) -> tuple[pl.DataFrame, int]:
     """Every verified cross-report pair of the index, and how many candidates were checked."""
-    band_keys = store.read(
-        f"SELECT section_id, report_id, band, band_key FROM {SCHEMA}.section_band_keys"
-    )
-    candidates = candidate_pairs(band_keys, band_keys.select("section_id", "report_id"))
-    del band_keys  # 3M+ rows at 10,000 reports: free them before the verification
+    candidates = store.read(ALL_CANDIDATES_SQL)
     return _verified(store, candidates), candidates.height
 
 
@@ -169,18 +176,33 @@ def _near_duplicate_pairs_of(store: Warehouse, report_ids: list[str]) -> tuple[p
 
 def _verified(store: Warehouse, candidates: pl.DataFrame) -> pl.DataFrame:
     """Candidates verified by exact Jaccard on their stored shingles, with both report ids."""
-    involved = pl.concat([candidates["section_id_a"], candidates["section_id_b"]]).unique()
-    shingles = store.read(
-        f"SELECT section_id, shingle FROM {SCHEMA}.section_shingles "
-        f"WHERE section_id IN {SELECTED_KEYS}",
-        keys=involved.to_list(),
+    involved = pl.concat([candidates["section_id_a"], candidates["section_id_b"]]).unique().sort()
+    codes = involved.to_frame("section_id").with_row_index("code").to_arrow()
+    with store.connect() as connection:
+        # Each involved section's shingles under its integer code (strings stay in DuckDB).
+        connection.register("involved_codes", codes)
+        sets = connection.execute(
+            f"SELECT i.code, s.shingle FROM {SCHEMA}.section_shingles s "
+            "JOIN involved_codes i USING (section_id)"
+        ).pl()
+        connection.unregister("involved_codes")
+        owners = store.read(
+            f"SELECT DISTINCT section_id, report_id FROM {SCHEMA}.sections "
+            f"WHERE section_id IN {SELECTED_KEYS}",
+            keys=involved.to_list(),
+        )
+    pairs = verify_coded_pairs(
+        candidates.select("section_id_a", "section_id_b").unique(),
+        involved,
+        sets["code"].to_numpy(),
+        sets["shingle"].to_numpy(),
+        MINHASH_CONFIG.threshold,
     )
-    owners = store.read(
-        f"SELECT DISTINCT section_id, report_id FROM {SCHEMA}.sections "
-        f"WHERE section_id IN {SELECTED_KEYS}",
-        keys=involved.to_list(),
-    )
-    pairs = verify_pairs(candidates, shingles, MINHASH_CONFIG.threshold)
+    return _with_owners(pairs, owners)
+
+
+def _with_owners(pairs: pl.DataFrame, owners: pl.DataFrame) -> pl.DataFrame:
+    """Verified pairs with the report of each section and the threshold they passed."""
     return (
         pairs.join(owners.rename({"section_id": "section_id_a", "report_id": "report_id_a"}), on="section_id_a")
         .join(owners.rename({"section_id": "section_id_b", "report_id": "report_id_b"}), on="section_id_b")

@@ -98,8 +98,6 @@ def verify_pairs(
     intersection is the dot product of two rows: exact, and memory stays proportional to
     the shingles rather than to pairs × shingles.
     """
-    from scipy import sparse
-
     pairs = candidates.select("section_id_a", "section_id_b").unique()
     involved = pl.concat([pairs["section_id_a"], pairs["section_id_b"]]).unique().sort()
     sets = (
@@ -108,15 +106,35 @@ def verify_pairs(
         .select("code", "shingle")
         .unique()
     )
-    counts = np.bincount(sets["code"].to_numpy(), minlength=len(involved))
-    sizes = pl.DataFrame({"section_id": involved, "n": counts}).filter(pl.col("n") > 0)
-    if pairs.height == 0 or sets.height == 0:
-        return _with_jaccard(pairs.with_columns(n_common=pl.lit(0, pl.UInt32)), sizes, threshold)
-    shingle = sets.select(pl.col("shingle").rank("dense")).to_series().to_numpy().astype(np.int64)
-    matrix = sparse.csr_matrix(
-        (np.ones(sets.height, dtype=np.float32), (sets["code"].to_numpy(), shingle - 1)),
-        shape=(len(involved), int(shingle.max())),
+    return verify_coded_pairs(
+        pairs, involved, sets["code"].to_numpy(), sets["shingle"].to_numpy(), threshold
     )
+
+
+def verify_coded_pairs(
+    pairs: pl.DataFrame,
+    involved: pl.Series,
+    code: np.ndarray,
+    shingle: np.ndarray,
+    threshold: float,
+) -> pl.DataFrame:
+    """`verify_pairs` on shingle sets given as arrays: row i says section involved[code[i]]
+    holds shingle[i] (distinct rows); `pairs` are distinct (section_id_a, section_id_b).
+
+    Integer codes instead of section-id strings keep millions of set members small.
+    """
+    from scipy import sparse
+
+    counts = np.bincount(code, minlength=len(involved))
+    sizes = pl.DataFrame({"section_id": involved, "n": counts}).filter(pl.col("n") > 0)
+    if pairs.height == 0 or len(code) == 0:
+        return _with_jaccard(pairs.with_columns(n_common=pl.lit(0, pl.UInt32)), sizes, threshold)
+    columns = np.unique(shingle, return_inverse=True)[1].ravel()
+    matrix = sparse.csr_matrix(
+        (np.ones(len(code), dtype=np.float32), (code, columns)),
+        shape=(len(involved), int(columns.max()) + 1),
+    )
+    del columns
     a = dense_codes(pairs["section_id_a"], involved)
     b = dense_codes(pairs["section_id_b"], involved)
     common = np.empty(pairs.height, dtype=np.int64)
