@@ -11,7 +11,7 @@ from pipelines.asset_specs import (
     corpus_asset,
     incremental_corpus_asset,
 )
-from pipelines.corpus_reads import read_reports
+from pipelines.corpus_reads import ARRIVAL_RANK, read_reports
 from pipelines.increment_state import current_reports, plan_for
 from pipelines.lsh import MINHASH_CONFIG
 from pipelines.resources import WarehouseResource
@@ -43,7 +43,7 @@ NOVELTY_INDEX = "report_novelty_index"
 # rows read stay a few per shingle however many reports repeat it.
 NOVELTY_HOLDERS_SQL = f"""
 WITH arrival AS (
-    SELECT report_id, row_number() OVER (ORDER BY report_date, file_name) AS arrival_rank
+    SELECT report_id, {ARRIVAL_RANK} AS arrival_rank
     FROM {SCHEMA}.reports
 ), changed AS (
     SELECT DISTINCT report_id, shingle FROM {SCHEMA}.section_shingles
