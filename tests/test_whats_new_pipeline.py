@@ -1,11 +1,12 @@
-"""The whats_new step on a 1,000-report warehouse: one new report, one page, only its rows.
+"""The whats_new step in Dagster: new, changed and deleted reports touch only their own rows.
 
-The warehouse is landed directly (generated reports, ingested and fingerprinted in-process:
-the tables the step reads), then the step runs alone through Dagster, twice.
+The 1,000-report warehouse is landed directly (generated reports, ingested and fingerprinted
+in-process: the tables the step reads), then the step runs alone, twice.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -16,10 +17,13 @@ import pytest
 from pipelines.bench.corpus import generate_corpus
 from pipelines.defs.whats_new import whats_new
 from pipelines.publishing import REPORT_PAGES_DIR, staged_charts_dir
+from pipelines.report_files import report_id
 from pipelines.resources import WarehouseResource
 from pipelines.warehouse import Warehouse
 from tests.conftest import NO_TELEMETRY, SEEDS
 from tests.sentence_warehouse import land_reports
+from tests.test_pipeline import Project
+from tests.test_pipeline import project as project_fixture  # noqa: F401  (registers `project`)
 
 pytestmark = pytest.mark.pipeline
 
@@ -83,3 +87,60 @@ def test_one_new_report_in_a_thousand_writes_one_page_and_only_its_rows(tmp_path
     mine = after_rows.filter(pl.col("report_id") == new_id)
     assert mine.height > 30
     assert after_rows.height == before_rows.height + mine.height
+
+
+def sentence_rows(project: Project) -> dict[str, list[tuple]]:
+    """Published sentence_novelty rows per report file name."""
+    rows = project.query(
+        "SELECT r.file_name, s.* FROM corpus.sentence_novelty s JOIN corpus.reports r "
+        "USING (report_id) ORDER BY ALL"
+    )
+    grouped: dict[str, list[tuple]] = {}
+    for row in rows:
+        grouped.setdefault(row[0], []).append(row[1:])
+    return grouped
+
+
+def test_new_changed_and_deleted_reports_touch_only_their_rows_and_pages(project: Project) -> None:
+    assert project.refresh().success
+    pages = project.settings.warehouse_dir / "charts" / REPORT_PAGES_DIR
+    ids = {name: report_id(name) for name in (p.name for p in project.reports.iterdir())}
+    assert sorted(p.stem for p in pages.glob("*.html")) == sorted(ids.values())
+    seeds_rows = sentence_rows(project)
+    assert set(seeds_rows) == set(ids)
+
+    copy = project.reports / "zz_copy_of_004.txt"
+    shutil.copy(project.reports / "004_c37010fbd4496169.txt", copy)
+    later = copy.stat().st_mtime + 60
+    os.utime(copy, (later, later))
+    result = project.refresh()
+    assert result.success
+    assert (pages / f"{report_id(copy.name)}.html").is_file()
+    after_copy = sentence_rows(project)
+    assert {k: v for k, v in after_copy.items() if k != copy.name} == seeds_rows
+    # The copy's `reports` partition carries its page and novelty (0: all said before).
+    records = project.instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey("reports"), asset_partitions=[copy.name]),
+        limit=5,
+    ).records
+    metadata = records[0].asset_materialization.metadata  # type: ignore[union-attr]
+    assert metadata["page"].value.endswith(f"/charts/reports/{report_id(copy.name)}.html")
+    assert metadata["novelty"].value == 0.0
+
+    copy.write_text(
+        copy.read_text(encoding="utf-8") + "\n\n## Addendum\n\nA wholly new closing remark here.\n",
+        encoding="utf-8",
+    )
+    os.utime(copy, (later, later))
+    assert project.refresh().success
+    edited = sentence_rows(project)
+    assert {k: v for k, v in edited.items() if k != copy.name} == seeds_rows
+    assert len(edited[copy.name]) == len(after_copy[copy.name]) + 2  # heading + sentence
+
+    gone = "001_dcc2aed8c26ea6dd.txt"
+    (project.reports / gone).unlink()
+    assert project.refresh().success
+    assert not (pages / f"{ids[gone]}.html").exists()
+    remaining = sentence_rows(project)
+    assert gone not in remaining
+    assert {k: v for k, v in remaining.items()} == {k: v for k, v in edited.items() if k != gone}
