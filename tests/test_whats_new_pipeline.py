@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -19,11 +20,11 @@ from pipelines.defs.whats_new import whats_new
 from pipelines.publishing import REPORT_PAGES_DIR, staged_charts_dir
 from pipelines.report_files import report_id
 from pipelines.resources import WarehouseResource
+from pipelines.settings import Settings
 from pipelines.warehouse import Warehouse
 from tests.conftest import NO_TELEMETRY, SEEDS
 from tests.sentence_warehouse import land_reports
 from tests.test_pipeline import Project
-from tests.test_pipeline import project as project_fixture  # noqa: F401  (registers `project`)
 
 pytestmark = pytest.mark.pipeline
 
@@ -89,6 +90,19 @@ def test_one_new_report_in_a_thousand_writes_one_page_and_only_its_rows(tmp_path
     assert after_rows.height == before_rows.height + mine.height
 
 
+@pytest.fixture
+def seeds_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
+    """The seeds in a temp reports folder, warehouse and Dagster instance (as test_pipeline's)."""
+    reports = tmp_path / "reports"
+    shutil.copytree(SEEDS, reports)
+    monkeypatch.setenv("REPORTS_DIR", str(reports))
+    monkeypatch.setenv("WAREHOUSE_DIR", str(tmp_path / "warehouse"))
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    with dg.DagsterInstance.local_temp(str(home), overrides=NO_TELEMETRY) as instance:
+        yield Project(reports, Settings.from_env(), instance)
+
+
 def sentence_rows(project: Project) -> dict[str, list[tuple]]:
     """Published sentence_novelty rows per report file name."""
     rows = project.query(
@@ -101,7 +115,10 @@ def sentence_rows(project: Project) -> dict[str, list[tuple]]:
     return grouped
 
 
-def test_new_changed_and_deleted_reports_touch_only_their_rows_and_pages(project: Project) -> None:
+def test_new_changed_and_deleted_reports_touch_only_their_rows_and_pages(
+    seeds_project: Project,
+) -> None:
+    project = seeds_project
     assert project.refresh().success
     pages = project.settings.warehouse_dir / "charts" / REPORT_PAGES_DIR
     ids = {name: report_id(name) for name in (p.name for p in project.reports.iterdir())}
