@@ -8,13 +8,15 @@ from pipelines.warehouse import SCHEMA, SELECTED_KEYS, Warehouse
 # section's prose (`plain_text`), then the text of its table cells (`table_text`), one line
 # per row. Readability and repetition read the prose alone.
 TEXT_WITH_TABLES = "concat_ws(chr(10), nullif(plain_text, ''), nullif(table_text, ''))"
+# Arrival order, the one definition every "earlier report" follows (rank 1 = first): report
+# date, then file name. A column expression over corpus.reports.
+ARRIVAL_RANK = "row_number() OVER (ORDER BY report_date, file_name)"
 
 
 def read_reports(store: Warehouse) -> pl.DataFrame:
     """Reports with their arrival rank (report date, then file name)."""
     return store.read(
-        "SELECT report_id, file_name, title, report_date, "
-        "row_number() OVER (ORDER BY report_date, file_name) AS arrival_rank "
+        f"SELECT report_id, file_name, title, report_date, {ARRIVAL_RANK} AS arrival_rank "
         f"FROM {SCHEMA}.reports ORDER BY arrival_rank"
     )
 

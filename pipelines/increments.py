@@ -88,3 +88,23 @@ def plan_increment(
     if len(added) > max_share * max(current.height, 1):
         return IncrementPlan(True, f"{len(added)} of {current.height} reports new", [])
     return IncrementPlan(False, "", added)
+
+
+def reports_to_compute(
+    current: pl.DataFrame, index: pl.DataFrame | None, parameters: str
+) -> list[str]:
+    """Reports (ids, sorted) of `current` whose rows an append-only table lacks or holds stale.
+
+    For tables whose rows of one report never depend on later ones: a new report, a changed
+    one (other content hash) or one computed with other `parameters` is (re)computed, alone.
+    """
+    if index is None:
+        return current["report_id"].sort().to_list()
+    done = index.filter(pl.col("parameters") == parameters).select(
+        pl.col(INDEX_KEY).alias("report_id"), "content_sha256"
+    )
+    return (
+        current.join(done, on=["report_id", "content_sha256"], how="anti")["report_id"]
+        .sort()
+        .to_list()
+    )

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 
 STAGING_PREFIX = f".{DATABASE_FILE}."
 GENERATION_PREFIX = ".charts-"
+# The report pages' folder inside the charts: kept across refreshes (a page is written only
+# when its report is new or changed), unlike the charts, which every refresh writes anew.
+REPORT_PAGES_DIR = "reports"
 
 
 def staged_charts_dir(store: Warehouse) -> Path:
@@ -57,10 +60,26 @@ def _current_generation(store: Warehouse) -> Path | None:
     return link.parent / os.readlink(link) if link.is_symlink() else None
 
 
+def _copy_staged(source: str, target: str) -> None:
+    """Copy a staged chart into a generation; hard-link a report page (a copy where links fail).
+
+    Report pages are only ever replaced by rename (page.atomic_write), never written in place,
+    so a link keeps the published content while the staging folder moves on, and thousands of
+    pages cost a link each per publish, not a copy. Other staged files are copied.
+    """
+    if Path(source).parent.name != REPORT_PAGES_DIR:
+        shutil.copy2(source, target)
+        return
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
 def _fsync_tree(folder: Path) -> None:
-    """Flush every file of a folder to disk."""
+    """Flush every file of a folder to disk (linked pages were flushed when written)."""
     for path in folder.rglob("*"):
-        if path.is_file():
+        if path.is_file() and path.stat().st_nlink == 1:
             with open(path, "rb") as handle:
                 os.fsync(handle.fileno())
 
@@ -81,7 +100,7 @@ def publish(store: Warehouse) -> Path:
             with open(staging_db, "rb") as handle:
                 os.fsync(handle.fileno())
             if charts.is_dir():
-                shutil.copytree(charts, generation)
+                shutil.copytree(charts, generation, copy_function=_copy_staged)
                 _fsync_tree(generation)
         except BaseException:
             staging_db.unlink(missing_ok=True)

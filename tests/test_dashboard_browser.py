@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 
 from pipelines.dashboard.page import write_dashboard
+from pipelines.dashboard.report_page import report_views, write_report_pages
 from pipelines.text.charts.registry import build_charts
 from tests.chart_frames import CHART_NAMES, XSS_IMG, XSS_SCRIPT, hostile_frames
+from tests.report_page_frames import EARLIER, hostile_page_rows
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "warehouse" / "screenshots"
@@ -166,3 +168,76 @@ def test_pipeline_dashboard_on_the_seeds_renders_offline(seeds_warehouse: Path) 
             page.screenshot(path=str(SCREENSHOTS / "dashboard_seeds.png"), full_page=True)
         finally:
             browser.close()
+
+
+def open_offline(executable: Path, url: str, viewport_height: int = 900) -> tuple[Any, Any, Any]:
+    """Playwright, browser and a watched page opened at `url` (the caller closes them)."""
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS)
+    page = browser.new_context(viewport={"width": 1100, "height": viewport_height}).new_page()
+    watch = PageWatch(page)
+    page.goto(url, wait_until="load")
+    return playwright, browser, (page, watch)
+
+
+def test_report_page_shows_hostile_text_as_text_offline(tmp_path: Path) -> None:
+    executable = chromium()
+    frames, rows = hostile_page_rows()
+    [path] = write_report_pages(report_views(frames, rows), tmp_path / "reports", "test run")
+    playwright, browser, (page, watch) = open_offline(executable, path.resolve().as_uri())
+    try:
+        text = page.inner_text("body")
+        assert f"Title {XSS_SCRIPT}" in page.inner_text("h1")
+        assert f"Heading {XSS_SCRIPT}." in text and f"Topic {XSS_IMG}" in text
+        assert f"a & b {XSS_IMG}.md" in text
+        assert page.locator("script").count() == 0 and page.locator("img").count() == 0
+        # The repeated sentence is shaded fully, the new one as new, the short one not at all.
+        assert page.locator(".s.seen-10").count() == 1 + 1  # the sentence and the legend
+        assert page.locator("main .s.seen-0").count() == 2
+        assert page.locator("main .s.unjudged").count() == 1
+        link = page.locator("main a.repeats")
+        assert link.count() == 1 and link.get_attribute("href") == f"{EARLIER}.html"
+        assert f"Old {XSS_IMG}" in link.inner_text()
+        assert page.locator(".new-topic").count() == 1
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "report_page_test.png"), full_page=True)
+    finally:
+        browser.close()
+        playwright.stop()
+    assert watch.errors == [] and watch.dialogs == []
+    assert watch.requests == [path.resolve().as_uri()]
+
+
+def test_seed_report_pages_and_the_dashboard_search_work_offline(seeds_warehouse: Path) -> None:
+    executable = chromium()
+    charts = seeds_warehouse / "charts"
+    pages = sorted((charts / "reports").glob("*.html"))
+    assert len(pages) == 5  # one per seed
+    playwright, browser, (page, watch) = open_offline(executable, (charts / "index.html").as_uri())
+    try:
+        latest = page.locator("#latest-list a")
+        assert latest.count() == 5
+        # Latest first: seed 004 arrives last (same date, greatest file name).
+        assert latest.first.inner_text() == "Report on Recent Advancements in AI LLMs"
+        page.fill("#report-search", "developments in 2024")
+        found = page.locator("#report-results a")
+        assert found.count() == 1
+        assert found.first.inner_text() == "Comprehensive Report on AI LLMs Developments in 2024"
+        page.fill("#report-search", "no such title anywhere")
+        assert page.locator("#report-results").inner_text() == "No report title matches."
+        page.fill("#report-search", "")
+        assert page.locator("#latest-list").is_visible()
+        latest.first.click()
+        page.wait_for_load_state("load")
+        assert page.url.endswith(".html") and "/reports/" in page.url
+        assert page.locator("main .s").count() > 30
+        assert page.locator("h1").inner_text() == "Report on Recent Advancements in AI LLMs"
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "report_page_seed_004.png"), full_page=True)
+    finally:
+        browser.close()
+        playwright.stop()
+    assert watch.errors == [] and watch.dialogs == []
+    assert all(url.startswith("file://") for url in watch.requests), watch.requests

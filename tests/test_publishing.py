@@ -163,3 +163,28 @@ def test_corrupt_working_copy_without_a_publish_starts_empty(
     store.work_path.write_bytes(b"x" * 4096)
     assert not store.table_exists("reports")
     assert "started empty" in capfd.readouterr().err
+
+
+def test_report_pages_are_linked_into_a_generation_and_keep_their_published_text(
+    tmp_path: Path,
+) -> None:
+    from pipelines.dashboard.page import atomic_write
+    from pipelines.publishing import REPORT_PAGES_DIR
+
+    store = Warehouse(tmp_path / "warehouse")
+    land(store, 3)
+    stage_charts(store, "three")
+    pages = staged_charts_dir(store) / REPORT_PAGES_DIR
+    pages.mkdir()
+    atomic_write(pages / "r1.html", "<p>first</p>")
+    atomic_write(pages / "r2.html", "<p>gone soon</p>")
+    store.publish()
+    published = published_charts_dir(store) / REPORT_PAGES_DIR
+    assert (published / "r1.html").stat().st_ino == (pages / "r1.html").stat().st_ino
+    atomic_write(pages / "r1.html", "<p>second</p>")  # the next refresh rewrites a page
+    (pages / "r2.html").unlink()  # and removes a deleted report's page
+    assert (published / "r1.html").read_text(encoding="utf-8") == "<p>first</p>"
+    store.publish()
+    assert (published / "r1.html").read_text(encoding="utf-8") == "<p>second</p>"
+    assert sorted(p.name for p in published.iterdir()) == ["r1.html"]
+    assert published_state(store)[1] == "<p>three</p>"

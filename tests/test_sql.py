@@ -83,8 +83,8 @@ def con(db: Path):
 # --------------------------------------------------------------------------- example queries
 
 
-def test_there_are_six_to_ten_documented_queries() -> None:
-    assert 6 <= len(QUERIES) <= 10, [q.name for q in QUERIES]
+def test_there_are_six_to_eleven_documented_queries() -> None:
+    assert 6 <= len(QUERIES) <= 11, [q.name for q in QUERIES]
     for query in QUERIES:
         text = query.read_text(encoding="utf-8")
         header = text.split("\n\n")[0]
@@ -459,3 +459,25 @@ def test_copied_report_shows_up_everywhere(copied_warehouse: Path) -> None:
     assert answer.returncode == 0 and answer.stderr == ""
     first = next(csv.DictReader(io.StringIO(answer.stdout)))
     assert (first["status"], first["file_name"]) == ("rejected", "006_empty.md")
+
+
+def test_what_is_new_lists_only_sentences_no_earlier_seed_holds(db: Path) -> None:
+    done = run_cli(db, SQL_DIR / "queries" / "what_is_new.sql")
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert len(rows) >= 10
+    # The latest seed (by date, then file name) is 004; gold from the files' own text.
+    latest = (SEEDS / "004_c37010fbd4496169.txt").read_text(encoding="utf-8").replace("**", "")
+    earlier = [
+        (SEEDS / name).read_text(encoding="utf-8").replace("**", "")
+        for name in SECTIONS_PER_SEED
+        if not name.startswith("004")
+    ]
+    for row in rows:
+        assert row["latest_report"] == "004_c37010fbd4496169.txt"
+        body = row["sentence"].rstrip(".")
+        assert body in latest, row
+        assert not any(body in text for text in earlier), row
+        assert float(row["pct_seen"]) <= 10
+    lengths = [int(row["characters"]) for row in rows]
+    assert lengths == sorted(lengths, reverse=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import json
 import math
 import os
 import re
@@ -44,7 +45,7 @@ _PLOT_CONFIG: dict[str, Any] = {
 }
 
 
-_TEMPLATES = jinja2.Environment(
+TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("pipelines.dashboard", "templates"),
     autoescape=True,
     undefined=jinja2.StrictUndefined,
@@ -162,19 +163,54 @@ def _chart_view(chart: Chart) -> _ChartView:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ReportLink:
+    """One report on the dashboard: its title, file, date and its page (relative link)."""
+
+    title: str
+    file_name: str
+    when: str
+    href: str
+
+
+# Reports listed on the dashboard, latest first; the search box finds any of them.
+LATEST_REPORTS = 30
+
+
+@functools.cache
+def _search_js() -> str:
+    """The inline script of the report title search (search.js): filters an embedded list."""
+    return TEMPLATES.get_template("search.js").render()
+
+
+def _report_index_json(reports: Sequence[ReportLink]) -> str:
+    """Every report's title, file and page as script-safe JSON for the search box."""
+    return script_safe(
+        json.dumps([[r.title, r.file_name, r.href] for r in reports], ensure_ascii=False)
+    )
+
+
 @functools.cache
 def _render_js() -> str:
     """The inline script that draws every figure of a page (render.js with the plot config)."""
     config = pio.json.to_json_plotly(_PLOT_CONFIG)
-    return _TEMPLATES.get_template("render.js").render(config=config)
+    return TEMPLATES.get_template("render.js").render(config=config)
 
 
-def _page(charts: Sequence[_ChartView], stamp: str, standalone: bool) -> str:
+def _page(
+    charts: Sequence[_ChartView],
+    stamp: str,
+    standalone: bool,
+    reports: Sequence[ReportLink] = (),
+) -> str:
     """A complete HTML page with a CSP allowing only its own inline scripts (and plotly.min.js).
 
-    index.html inlines plotly.js; a standalone chart page loads the sibling plotly.min.js.
+    index.html inlines plotly.js and lists the latest `reports` with a title search over all of
+    them; a standalone chart page loads the sibling plotly.min.js.
     """
     scripts = [_render_js()] if standalone else [plotly_js(), _render_js()]
+    if reports and not standalone:
+        scripts.append(_search_js())
     script_src = " ".join(_csp_hash(s) for s in scripts) + (" file:" if standalone else "")
     csp = (
         "default-src 'none'; "
@@ -182,17 +218,20 @@ def _page(charts: Sequence[_ChartView], stamp: str, standalone: bool) -> str:
         "style-src 'unsafe-inline'; img-src data: blob:; font-src data:; "
         "connect-src 'none'; base-uri 'none'; form-action 'none'"
     )
-    return _TEMPLATES.get_template("dashboard.html.j2").render(
+    return TEMPLATES.get_template("dashboard.html.j2").render(
         charts=charts,
         stamp=stamp,
         standalone=standalone,
         csp=csp,
         scripts=scripts,
         plotly_src=PLOTLY_JS if standalone else None,
+        latest=list(reports[:LATEST_REPORTS]) if not standalone else [],
+        n_reports=len(reports),
+        report_index=_report_index_json(reports) if reports and not standalone else None,
     )
 
 
-def _atomic_write(path: Path, text: str) -> None:
+def atomic_write(path: Path, text: str) -> None:
     """Write `text` to `path` through a temp file in the same folder and os.replace."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -208,9 +247,15 @@ def _atomic_write(path: Path, text: str) -> None:
 
 
 def write_dashboard(
-    charts: Sequence[Chart], out_dir: Path, generated_at: str | None = None
+    charts: Sequence[Chart],
+    out_dir: Path,
+    generated_at: str | None = None,
+    reports: Sequence[ReportLink] = (),
 ) -> dict[str, Path]:
     """Write index.html (all charts, plotly.js inline once), <name>.html per chart, plotly.min.js.
+
+    `reports` (latest first): index.html links the first LATEST_REPORTS of them and searches
+    all of their titles.
 
     Returns the written paths: "index", "plotly_js" and one entry per chart name.
     """
@@ -230,16 +275,16 @@ def write_dashboard(
     except (OSError, UnicodeDecodeError):
         current = None
     if current != source:
-        _atomic_write(plotly_path, source)
+        atomic_write(plotly_path, source)
     written["plotly_js"] = plotly_path
 
     views = [_chart_view(chart) for chart in charts]
     for view in views:
         path = out_dir / f"{view.name}.html"
-        _atomic_write(path, _page([view], stamp, standalone=True))
+        atomic_write(path, _page([view], stamp, standalone=True))
         written[view.name] = path
 
     index_path = out_dir / "index.html"
-    _atomic_write(index_path, _page(views, stamp, standalone=False))
+    atomic_write(index_path, _page(views, stamp, standalone=False, reports=reports))
     written["index"] = index_path
     return written

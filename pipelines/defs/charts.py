@@ -1,14 +1,16 @@
 """Charts: the Plotly figures and the offline dashboard, from the warehouse tables."""
 
 import shutil
+from pathlib import Path
 
 import dagster as dg
 import polars as pl
 
 from pipelines.asset_metadata import markdown_preview
 from pipelines.corpus_reads import all_assignments, read_reports
-from pipelines.dashboard.page import write_dashboard
-from pipelines.publishing import published_charts_dir, staged_charts_dir
+from pipelines.dashboard.page import ReportLink, write_dashboard
+from pipelines.dashboard.report_page import page_name
+from pipelines.publishing import REPORT_PAGES_DIR, published_charts_dir, staged_charts_dir
 from pipelines.resources import WarehouseResource
 from pipelines.text.charts.registry import build_charts
 from pipelines.warehouse import SCHEMA, Warehouse
@@ -63,6 +65,24 @@ def read_frames(store: Warehouse) -> dict[str, pl.DataFrame]:
     return frames
 
 
+def report_links(frames: dict[str, pl.DataFrame], pages: Path) -> list[ReportLink]:
+    """The reports whose page is in `pages`, latest arrival first, as dashboard links."""
+    arrival = frames.get("report_arrival")
+    present = {p.stem for p in pages.glob("*.html")} if pages.is_dir() else set()
+    if arrival is None or not present:
+        return []
+    return [
+        ReportLink(
+            title=row["title"] or row["file_name"],
+            file_name=row["file_name"],
+            when=row["report_date"].strftime("%Y-%m-%d") if row["report_date"] else "",
+            href=f"{REPORT_PAGES_DIR}/{page_name(row['report_id'])}",
+        )
+        for row in arrival.sort("arrival_rank", descending=True).iter_rows(named=True)
+        if row["report_id"] in present
+    ]
+
+
 @dg.multi_asset(
     name="charts",
     specs=[
@@ -80,7 +100,7 @@ def read_frames(store: Warehouse) -> dict[str, pl.DataFrame]:
         ),
         dg.AssetSpec(
             "dashboard",
-            deps=[chart_key(name) for name in CHART_TABLES],
+            deps=[*(chart_key(name) for name in CHART_TABLES), "report_pages"],
             description="warehouse/charts/index.html: every chart on one self-contained page "
             "that works offline (plotly.js embedded once), plus one HTML file per chart; "
             "staged, and swapped in together with the database by published_warehouse.",
@@ -93,12 +113,21 @@ def read_frames(store: Warehouse) -> dict[str, pl.DataFrame]:
 def dashboard(warehouse: WarehouseResource):  # type: ignore[no-untyped-def]
     """Build every chart that has data and stage the dashboard; publishing swaps it in."""
     store = warehouse.get()
-    built = build_charts(read_frames(store))
+    frames = read_frames(store)
+    built = build_charts(frames)
     staged = staged_charts_dir(store)
-    shutil.rmtree(staged, ignore_errors=True)  # charts of an earlier refresh must not linger
+    for stale in staged.iterdir() if staged.is_dir() else []:
+        if stale.name == REPORT_PAGES_DIR:  # the report pages stay (written per report)
+            continue
+        if stale.is_dir():  # charts of an earlier refresh must not linger
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
     written = {
         name: published_charts_dir(store) / path.name
-        for name, path in write_dashboard(built, staged).items()
+        for name, path in write_dashboard(
+            built, staged, reports=report_links(frames, staged / REPORT_PAGES_DIR)
+        ).items()
     }
     for chart in built:
         if chart.name not in CHART_TABLES:

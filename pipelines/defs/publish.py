@@ -18,6 +18,7 @@ WAREHOUSE_TABLES = [
     "report_novelty",
     "report_similarity",
     "repeated_phrases",
+    "sentence_novelty",
     "dashboard",
 ]
 

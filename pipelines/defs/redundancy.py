@@ -11,7 +11,7 @@ from pipelines.asset_specs import (
     corpus_asset,
     incremental_corpus_asset,
 )
-from pipelines.corpus_reads import read_reports
+from pipelines.corpus_reads import ARRIVAL_RANK, read_reports
 from pipelines.increment_state import current_reports, plan_for
 from pipelines.lsh import FINGERPRINT_PARAMETERS, MINHASH_CONFIG
 from pipelines.resources import WarehouseResource
@@ -62,7 +62,7 @@ GROUP BY h.report_id
 # rows read stay a few per shingle however many reports repeat it.
 NOVELTY_HOLDERS_SQL = f"""
 WITH arrival AS (
-    SELECT report_id, row_number() OVER (ORDER BY report_date, file_name) AS arrival_rank
+    SELECT report_id, {ARRIVAL_RANK} AS arrival_rank
     FROM {SCHEMA}.reports
 ), changed AS (
     SELECT DISTINCT report_id, shingle FROM {SCHEMA}.section_shingles

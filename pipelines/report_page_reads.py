@@ -1,0 +1,101 @@
+"""The warehouse reads behind the report pages: a few reports' rows, joined in SQL by report id."""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from pipelines.connections import SCHEMA, SELECTED_KEYS, has_table, query
+from pipelines.corpus_reads import ARRIVAL_RANK
+from pipelines.warehouse import Warehouse
+
+# A report's topics, each marked new when no EARLIER report (arrival order) has it as the
+# primary topic of a section (report_topics: taxonomy and recurring discovered topics).
+_TOPICS_SQL = f"""
+WITH arrival AS (
+    SELECT report_id, {ARRIVAL_RANK} AS arrival_rank FROM {SCHEMA}.reports
+), mine AS (
+    SELECT rt.*, a.arrival_rank FROM {SCHEMA}.report_topics rt JOIN arrival a USING (report_id)
+    WHERE rt.report_id IN {SELECTED_KEYS}
+), earlier AS (
+    SELECT DISTINCT m.report_id, m.topic_id
+    FROM mine m
+    JOIN {SCHEMA}.report_topics e ON e.topic_id = m.topic_id
+    JOIN arrival ea ON ea.report_id = e.report_id
+    WHERE ea.arrival_rank < m.arrival_rank
+)
+SELECT m.report_id, m.topic_id, {{label}} AS label, m.n_sections, m.share_of_words,
+       e.topic_id IS NULL AS is_new
+FROM mine m
+LEFT JOIN earlier e USING (report_id, topic_id)
+{{join}}
+ORDER BY m.report_id, m.n_words DESC, m.topic_id
+"""
+
+
+def report_language(connection: duckdb.DuckDBPyConnection) -> str:
+    """The SQL expression of a report's language: `reports.language`, or 'unknown' in a
+    warehouse whose reports landed before languages were detected (no such column yet)."""
+    found = connection.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE schema_name = ? AND table_name = 'reports' "
+        "AND column_name = 'language'",
+        [SCHEMA],
+    ).fetchone()
+    return "coalesce(language, 'unknown')" if found and found[0] else "'unknown'"
+
+
+def page_frames(
+    store: Warehouse, report_ids: list[str], cited: list[str]
+) -> dict[str, pl.DataFrame]:
+    """Everything the pages of `report_ids` show, by name; `cited`: reports they link to.
+
+    Tables that do not exist yet (a partial materialization) give empty frames.
+    """
+    with store.connect() as connection:
+        language = report_language(connection)
+        frames = {
+            "reports": query(
+                connection,
+                f"SELECT report_id, file_name, title, report_date, report_date_source, "
+                f"{language} AS language FROM {SCHEMA}.reports WHERE report_id IN {SELECTED_KEYS}",
+                report_ids,
+            ),
+            "cited": query(
+                connection,
+                f"SELECT report_id, file_name, title FROM {SCHEMA}.reports "
+                f"WHERE report_id IN {SELECTED_KEYS}",
+                cited,
+            ),
+            "sections": query(
+                connection,
+                f"SELECT report_id, section_id, ordinal, number, heading, is_preamble "
+                f"FROM {SCHEMA}.sections WHERE report_id IN {SELECTED_KEYS}",
+                report_ids,
+            ),
+        }
+        for name, sql in {
+            "novelty": f"SELECT * FROM {SCHEMA}.report_novelty",
+            "readability": f"SELECT * FROM {SCHEMA}.report_readability",
+        }.items():
+            table = "report_novelty" if name == "novelty" else "report_readability"
+            frames[name] = (
+                query(connection, f"{sql} WHERE report_id IN {SELECTED_KEYS}", report_ids)
+                if has_table(connection, table)
+                else pl.DataFrame(schema={"report_id": pl.String})
+            )
+        frames["topics"] = _topics(connection, report_ids)
+    return frames
+
+
+def _topics(connection: duckdb.DuckDBPyConnection, report_ids: list[str]) -> pl.DataFrame:
+    """The reports' topics with labels and the new-to-the-corpus mark (empty without tables)."""
+    if not has_table(connection, "report_topics"):
+        return pl.DataFrame(
+            schema={"report_id": pl.String, "label": pl.String, "is_new": pl.Boolean}
+        )
+    with_labels = has_table(connection, "topics")
+    sql = _TOPICS_SQL.format(
+        label="coalesce(t.label, m.topic_id)" if with_labels else "m.topic_id",
+        join=f"LEFT JOIN {SCHEMA}.topics t ON t.topic_id = m.topic_id" if with_labels else "",
+    )
+    return query(connection, sql, report_ids)
