@@ -11,6 +11,8 @@ seen-10); a sentence too short to judge (no 5-word shingle) is left plain.
 from __future__ import annotations
 
 import math
+import os
+import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,7 +21,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.dashboard.page import TEMPLATES, atomic_write
+from pipelines.dashboard.page import TEMPLATES
 
 PAGE_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
@@ -98,10 +100,19 @@ def _when(value: object) -> str:
     return value.isoformat() if isinstance(value, date) else str(value or "—")
 
 
-def _first_row(frame: pl.DataFrame, report_id: str) -> dict[str, object]:
-    """The report's row of a per-report frame ({} when it has none)."""
-    rows = frame.filter(pl.col("report_id") == report_id).head(1).to_dicts()
-    return rows[0] if rows else {}
+def _rows_by_report(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """A per-report frame split by report_id once (filtering it per report cost 2 ms a page)."""
+    if frame.height == 0 or "report_id" not in frame.columns:
+        return {}
+    return {
+        str(key[0]): part for key, part in frame.partition_by("report_id", as_dict=True).items()
+    }
+
+
+def _first_row(parts: dict[str, pl.DataFrame], report_id: str) -> dict[str, object]:
+    """The report's first row of a split per-report frame ({} when it has none)."""
+    part = parts.get(report_id)
+    return part.row(0, named=True) if part is not None else {}
 
 
 def _paragraph(rows: list[dict[str, object]], cited: dict[str, str]) -> ParagraphView:
@@ -158,12 +169,15 @@ def report_views(frames: dict[str, pl.DataFrame], sentences: pl.DataFrame) -> li
         r["report_id"]: r["title"] or r["file_name"] for r in frames["cited"].iter_rows(named=True)
     }
     views = []
+    sentences_of, sections_of = _rows_by_report(sentences), _rows_by_report(frames["sections"])
+    novelty_of, ease_of = _rows_by_report(frames["novelty"]), _rows_by_report(frames["readability"])
+    topics_of = _rows_by_report(frames["topics"])
     for report in frames["reports"].sort("report_id").iter_rows(named=True):
         rid = report["report_id"]
-        mine = sentences.filter(pl.col("report_id") == rid)
+        mine = sentences_of.get(rid, sentences.head(0))
         judged = mine.filter(pl.col("seen_share").is_not_null())
-        novelty = _first_row(frames["novelty"], rid)
-        ease = _first_row(frames["readability"], rid)
+        novelty = _first_row(novelty_of, rid)
+        ease = _first_row(ease_of, rid)
         facts = [
             ("Date", f"{_when(report['report_date'])} (from {report['report_date_source']})"),
             ("Language", str(report["language"])),
@@ -181,7 +195,7 @@ def report_views(frames: dict[str, pl.DataFrame], sentences: pl.DataFrame) -> li
         ]
         topics = [
             (str(t["label"]), bool(t["is_new"]))
-            for t in frames["topics"].filter(pl.col("report_id") == rid).iter_rows(named=True)
+            for t in topics_of.get(rid, frames["topics"].head(0)).iter_rows(named=True)
         ]
         views.append(
             ReportView(
@@ -191,9 +205,7 @@ def report_views(frames: dict[str, pl.DataFrame], sentences: pl.DataFrame) -> li
                 facts=facts,
                 readability=readability,
                 topics=topics,
-                sections=_sections(
-                    frames["sections"].filter(pl.col("report_id") == rid), mine, cited
-                ),
+                sections=_sections(sections_of.get(rid, frames["sections"].head(0)), mine, cited),
                 n_new=judged.filter(pl.col("seen_share") <= NEW_AT_MOST).height,
                 n_repeated=judged.filter(pl.col("seen_share") >= REPEATED_AT_LEAST).height,
                 n_judged=judged.height,
@@ -208,15 +220,32 @@ def _minutes(seconds: object) -> float | None:
 
 
 def write_report_pages(views: Sequence[ReportView], out_dir: Path, stamp: str) -> list[Path]:
-    """Render each view to <out_dir>/<report_id>.html (atomically); returns the paths."""
+    """Render each view to <out_dir>/<report_id>.html; returns the paths.
+
+    Each page goes to a temporary file first; one `os.sync` flushes them all, then each is
+    renamed over its page (atomic, like `atomic_write`, without an fsync per page: those were
+    most of a bulk load's page cost).
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     template = TEMPLATES.get_template("report.html.j2")
-    written = []
-    for view in views:
-        path = out_dir / page_name(view.report_id)
-        atomic_write(path, template.render(report=view, csp=PAGE_CSP, stamp=stamp))
-        written.append(path)
-    return written
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for view in views:
+            path = out_dir / page_name(view.report_id)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=out_dir)
+            staged.append((Path(tmp), path))
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(template.render(report=view, csp=PAGE_CSP, stamp=stamp))
+            os.chmod(tmp, 0o644)
+        if staged:
+            os.sync()
+        for tmp, path in staged:
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    return [path for _, path in staged]
 
 
 def remove_report_pages(out_dir: Path, keep: set[str]) -> list[str]:
