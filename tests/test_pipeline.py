@@ -17,6 +17,7 @@ from pipelines.refresh import reconcile, run_refresh
 from pipelines.report_files import report_id
 from pipelines.settings import Settings
 from tests.conftest import NO_TELEMETRY, SEEDS, corpus_dir
+from tests.test_table_text import FINDINGS
 
 
 @dataclass
@@ -409,25 +410,9 @@ def test_incremental_similarity_equals_a_full_recomputation(project: Project) ->
 
 
 # A report dated in its first lines, whose efficiency findings sit only in a table.
-DATED_TABLE_REPORT = """# Vendor Review
-
-**Date:** June 2025
-
-## 1. Scope
-
-We looked at four vendors over the quarter.
-
-## 2. Results
-
-The numbers are below.
-
-| Vendor | Technique | Gain |
-|---|---|---|
-| Acme | 4-bit quantization | 3x |
-| Borealis | structured pruning | 2x |
-| Cobalt | knowledge distillation | 2x |
-| Dune | energy capping | 1.5x |
-"""
+DATED_TABLE_REPORT = FINDINGS.replace(
+    "# Quarterly Findings\n", "# Vendor Review\n\n**Date:** June 2025\n"
+)
 
 
 def test_a_cloned_folder_is_dated_by_first_lines_and_trends_by_arrival(project: Project) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -20,11 +19,10 @@ from pipelines.defs.whats_new import whats_new
 from pipelines.publishing import REPORT_PAGES_DIR, staged_charts_dir
 from pipelines.report_files import report_id
 from pipelines.resources import WarehouseResource
-from pipelines.settings import Settings
 from pipelines.warehouse import Warehouse
 from tests.conftest import NO_TELEMETRY, SEEDS
 from tests.sentence_warehouse import land_reports
-from tests.test_pipeline import Project
+from tests.test_pipeline import Project, project  # noqa: F401 (the seeds-project fixture)
 
 pytestmark = pytest.mark.pipeline
 
@@ -90,22 +88,9 @@ def test_one_new_report_in_a_thousand_writes_one_page_and_only_its_rows(tmp_path
     assert after_rows.height == before_rows.height + mine.height
 
 
-@pytest.fixture
-def seeds_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
-    """The seeds in a temp reports folder, warehouse and Dagster instance (as test_pipeline's)."""
-    reports = tmp_path / "reports"
-    shutil.copytree(SEEDS, reports)
-    monkeypatch.setenv("REPORTS_DIR", str(reports))
-    monkeypatch.setenv("WAREHOUSE_DIR", str(tmp_path / "warehouse"))
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    with dg.DagsterInstance.local_temp(str(home), overrides=NO_TELEMETRY) as instance:
-        yield Project(reports, Settings.from_env(), instance)
-
-
-def sentence_rows(project: Project) -> dict[str, list[tuple]]:
+def sentence_rows(built: Project) -> dict[str, list[tuple]]:
     """Published sentence_novelty rows per report file name."""
-    rows = project.query(
+    rows = built.query(
         "SELECT r.file_name, s.* FROM corpus.sentence_novelty s JOIN corpus.reports r "
         "USING (report_id) ORDER BY ALL"
     )
@@ -116,9 +101,8 @@ def sentence_rows(project: Project) -> dict[str, list[tuple]]:
 
 
 def test_new_changed_and_deleted_reports_touch_only_their_rows_and_pages(
-    seeds_project: Project,
+    project: Project,  # noqa: F811 (the fixture)
 ) -> None:
-    project = seeds_project
     assert project.refresh().success
     pages = project.settings.warehouse_dir / "charts" / REPORT_PAGES_DIR
     ids = {name: report_id(name) for name in (p.name for p in project.reports.iterdir())}
