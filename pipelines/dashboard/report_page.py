@@ -137,18 +137,19 @@ def _paragraph(rows: list[dict[str, object]], cited: dict[str, str]) -> Paragrap
 
 
 def _sections(
-    sections: pl.DataFrame, sentences: pl.DataFrame, cited: dict[str, str]
+    sections: pl.DataFrame, sentences: list[dict[str, object]], cited: dict[str, str]
 ) -> list[SectionView]:
-    """The report's sections in order, each sentence shaded; the heading line apart."""
+    """The report's sections in order, each sentence shaded; the heading line apart.
+
+    `sentences`: the report's sentence rows as dicts, in (section_id, sentence_no) order.
+    """
     views = []
-    by_section = sentences.sort("section_id", "sentence_no").partition_by(
-        "section_id", as_dict=True
-    )
+    by_section: dict[object, dict[int, list[dict[str, object]]]] = {}
+    for row in sentences:
+        paragraphs = by_section.setdefault(row["section_id"], {})
+        paragraphs.setdefault(int(row["paragraph_no"]), []).append(row)  # type: ignore[call-overload]
     for section in sections.sort("ordinal").iter_rows(named=True):
-        rows = by_section.get((section["section_id"],))
-        paragraphs: dict[int, list[dict[str, object]]] = {}
-        for row in rows.iter_rows(named=True) if rows is not None else []:
-            paragraphs.setdefault(int(row["paragraph_no"]), []).append(row)
+        paragraphs = by_section.get(section["section_id"], {})
         ordered = [_paragraph(p, cited) for _, p in sorted(paragraphs.items())]
         headed = not section["is_preamble"] and section["heading"] is not None and ordered
         number = f"{section['number']}. " if section["number"] is not None else ""
@@ -169,13 +170,15 @@ def report_views(frames: dict[str, pl.DataFrame], sentences: pl.DataFrame) -> li
         r["report_id"]: r["title"] or r["file_name"] for r in frames["cited"].iter_rows(named=True)
     }
     views = []
-    sentences_of, sections_of = _rows_by_report(sentences), _rows_by_report(frames["sections"])
+    sentences_of = _rows_by_report(sentences.sort("report_id", "section_id", "sentence_no"))
+    sections_of = _rows_by_report(frames["sections"])
     novelty_of, ease_of = _rows_by_report(frames["novelty"]), _rows_by_report(frames["readability"])
     topics_of = _rows_by_report(frames["topics"])
     for report in frames["reports"].sort("report_id").iter_rows(named=True):
         rid = report["report_id"]
-        mine = sentences_of.get(rid, sentences.head(0))
-        judged = mine.filter(pl.col("seen_share").is_not_null())
+        part = sentences_of.get(rid)
+        mine = part.to_dicts() if part is not None else []
+        judged = [float(r["seen_share"]) for r in mine if r["seen_share"] is not None]  # type: ignore[arg-type]
         novelty = _first_row(novelty_of, rid)
         ease = _first_row(ease_of, rid)
         facts = [
@@ -206,9 +209,9 @@ def report_views(frames: dict[str, pl.DataFrame], sentences: pl.DataFrame) -> li
                 readability=readability,
                 topics=topics,
                 sections=_sections(sections_of.get(rid, frames["sections"].head(0)), mine, cited),
-                n_new=judged.filter(pl.col("seen_share") <= NEW_AT_MOST).height,
-                n_repeated=judged.filter(pl.col("seen_share") >= REPEATED_AT_LEAST).height,
-                n_judged=judged.height,
+                n_new=sum(share <= NEW_AT_MOST for share in judged),
+                n_repeated=sum(share >= REPEATED_AT_LEAST for share in judged),
+                n_judged=len(judged),
             )
         )
     return views
