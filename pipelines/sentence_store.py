@@ -32,7 +32,7 @@ INDEX_TABLE = "sentence_novelty_index"
 # What the rows depend on besides the report: the shingle size and the sentence rule's version.
 PARAMETERS = f"shingle_words={MINHASH_CONFIG.shingle_words};sentences=v1"
 # Reports computed (and their pages written) per transaction: bounds memory on a bulk load.
-REPORTS_PER_CHUNK = 500
+REPORTS_PER_CHUNK = 2000
 
 # Per sentence of the registered `incoming_shingles` (report_id, section_id, sentence_no,
 # shingle): how many of its shingles an EARLIER report holds (n_seen), and which earlier report

@@ -57,6 +57,12 @@ class SectionView:
     heading: ParagraphView | None
     paragraphs: list[ParagraphView]
 
+    @property
+    def blocks(self) -> list[tuple[str, ParagraphView]]:
+        """(HTML tag, paragraph) in page order: the heading line as h2, then the paragraphs."""
+        head = [("h2", self.heading)] if self.heading is not None else []
+        return head + [("p", paragraph) for paragraph in self.paragraphs]
+
 
 @dataclass(frozen=True, slots=True)
 class ReportView:
