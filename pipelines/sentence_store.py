@@ -33,6 +33,8 @@ INDEX_TABLE = "sentence_novelty_index"
 PARAMETERS = f"shingle_words={MINHASH_CONFIG.shingle_words};sentences=v1"
 # Reports computed (and their pages written) per transaction: bounds memory on a bulk load.
 REPORTS_PER_CHUNK = 2000
+# DuckDB's memory for one lookup (it spills to its temp directory beyond it).
+LOOKUP_MEMORY_LIMIT = "512MB"
 
 # Per sentence of the registered `incoming_shingles` (report_id, section_id, sentence_no,
 # shingle): how many of its shingles an EARLIER report holds (n_seen), and which earlier report
@@ -85,9 +87,13 @@ def lookup(connection: duckdb.DuckDBPyConnection, shingles: pl.DataFrame) -> pl.
     if shingles.height == 0:
         return pl.DataFrame(schema=LOOKUP_SCHEMA)
     connection.register("incoming_shingles", shingles)
+    limit = connection.execute("SELECT current_setting('memory_limit')").fetchone()
+    # The lookup's joins spill to disk beyond this, beside the step's Polars frames.
+    connection.execute(f"SET memory_limit = '{LOOKUP_MEMORY_LIMIT}'")
     try:
         return query(connection, LOOKUP_SQL).cast(LOOKUP_SCHEMA)  # type: ignore[arg-type]
     finally:
+        connection.execute(f"SET memory_limit = '{limit[0]}'" if limit else "RESET memory_limit")
         connection.unregister("incoming_shingles")
 
 

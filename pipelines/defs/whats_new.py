@@ -35,23 +35,33 @@ PARTITION_EVENTS_MAX = 50
 DATA_VERSION_TAG = "dagster/data_version"
 
 
+# Pages rendered at once: their views (every sentence as an object) are most of the step's
+# memory on a bulk load.
+PAGES_PER_BATCH = 250
+
+
 def _pages(store: Warehouse, rows: pl.DataFrame, report_ids: list[str], stamp: str) -> list[dict]:
     """Write the pages of `report_ids` from their sentence rows; per page: id, file, novelty."""
-    cited = rows["first_report_id"].drop_nulls().unique().to_list()
-    frames = page_frames(store, report_ids, cited)
-    write_report_pages(
-        report_views(frames, rows), staged_charts_dir(store) / REPORT_PAGES_DIR, stamp
-    )
-    novelty = (
-        dict(frames["novelty"].select("report_id", "novelty").iter_rows())
-        if "novelty" in frames["novelty"].columns
-        else {}
-    )
-    return [
-        {"report_id": r["report_id"], "file_name": r["file_name"], "title": r["title"] or r["file_name"],
-         "novelty": novelty.get(r["report_id"])}
-        for r in frames["reports"].iter_rows(named=True)
-    ]  # fmt: skip
+    written: list[dict] = []
+    for start in range(0, len(report_ids), PAGES_PER_BATCH):
+        batch = report_ids[start : start + PAGES_PER_BATCH]
+        mine = rows.filter(pl.col("report_id").is_in(batch))
+        cited = mine["first_report_id"].drop_nulls().unique().to_list()
+        frames = page_frames(store, batch, cited)
+        write_report_pages(
+            report_views(frames, mine), staged_charts_dir(store) / REPORT_PAGES_DIR, stamp
+        )
+        novelty = (
+            dict(frames["novelty"].select("report_id", "novelty").iter_rows())
+            if "novelty" in frames["novelty"].columns
+            else {}
+        )
+        written += [
+            {"report_id": r["report_id"], "file_name": r["file_name"],
+             "title": r["title"] or r["file_name"], "novelty": novelty.get(r["report_id"])}
+            for r in frames["reports"].iter_rows(named=True)
+        ]  # fmt: skip
+    return written
 
 
 def _missing_pages(store: Warehouse, current: pl.DataFrame, todo: list[str]) -> list[str]:
