@@ -46,6 +46,17 @@ def has_table(connection: duckdb.DuckDBPyConnection, table: str) -> bool:
     return bool(found and found[0])
 
 
+def has_column(connection: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    """True when `corpus.<table>` has `column` (a warehouse landed before the column existed
+    lacks it until the table's next write adds it)."""
+    found = connection.execute(
+        "SELECT count(*) FROM duckdb_columns() "
+        "WHERE schema_name = ? AND table_name = ? AND column_name = ?",
+        [SCHEMA, table, column],
+    ).fetchone()
+    return bool(found and found[0])
+
+
 def table_row_counts(connection: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Exact row counts of every table in the corpus schema of an open database, by name."""
     names = connection.execute(

@@ -2,6 +2,7 @@
 
 import polars as pl
 
+from pipelines.connections import has_column
 from pipelines.warehouse import SCHEMA, SELECTED_KEYS, Warehouse
 
 # The text topics, similarity (TF-IDF and near-duplicate shingles) and phrases read: a
@@ -51,10 +52,8 @@ def read_section_texts(store: Warehouse, report_ids: list[str] | None) -> pl.Dat
 
 def read_report_languages(store: Warehouse, report_ids: list[str]) -> pl.DataFrame:
     """report_id, language (NULL for reports landed before languages were) of some reports."""
-    has_language = store.read(
-        "SELECT count(*) AS n FROM duckdb_columns() "
-        f"WHERE schema_name = '{SCHEMA}' AND table_name = 'reports' AND column_name = 'language'"
-    ).item()
+    with store.connect() as connection:
+        has_language = has_column(connection, "reports", "language")
     language = "language" if has_language else "NULL::VARCHAR AS language"
     return store.read(
         f"SELECT report_id, {language} FROM {SCHEMA}.reports WHERE report_id IN {SELECTED_KEYS}",

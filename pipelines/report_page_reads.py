@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from pipelines.connections import SCHEMA, SELECTED_KEYS, has_table, query
+from pipelines.connections import SCHEMA, SELECTED_KEYS, has_column, has_table, query
 from pipelines.corpus_reads import ARRIVAL_RANK
 from pipelines.warehouse import Warehouse
 
@@ -36,12 +36,11 @@ ORDER BY m.report_id, m.n_words DESC, m.topic_id
 def report_language(connection: duckdb.DuckDBPyConnection) -> str:
     """The SQL expression of a report's language: `reports.language`, or 'unknown' in a
     warehouse whose reports landed before languages were detected (no such column yet)."""
-    found = connection.execute(
-        "SELECT count(*) FROM duckdb_columns() WHERE schema_name = ? AND table_name = 'reports' "
-        "AND column_name = 'language'",
-        [SCHEMA],
-    ).fetchone()
-    return "coalesce(language, 'unknown')" if found and found[0] else "'unknown'"
+    return (
+        "coalesce(language, 'unknown')"
+        if has_column(connection, "reports", "language")
+        else "'unknown'"
+    )
 
 
 def page_frames(
@@ -73,13 +72,16 @@ def page_frames(
                 report_ids,
             ),
         }
-        for name, sql in {
-            "novelty": f"SELECT * FROM {SCHEMA}.report_novelty",
-            "readability": f"SELECT * FROM {SCHEMA}.report_readability",
+        for name, table in {
+            "novelty": "report_novelty",
+            "readability": "report_readability",
         }.items():
-            table = "report_novelty" if name == "novelty" else "report_readability"
             frames[name] = (
-                query(connection, f"{sql} WHERE report_id IN {SELECTED_KEYS}", report_ids)
+                query(
+                    connection,
+                    f"SELECT * FROM {SCHEMA}.{table} WHERE report_id IN {SELECTED_KEYS}",
+                    report_ids,
+                )
                 if has_table(connection, table)
                 else pl.DataFrame(schema={"report_id": pl.String})
             )

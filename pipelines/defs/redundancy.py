@@ -40,11 +40,10 @@ NOVELTY_INDEX = "report_novelty_index"
 
 # Every report's distinct shingles and how many of them an earlier report holds, counted in
 # DuckDB (which spills to disk under its memory limit): 13 M (report, shingle) rows at 10,000
-# reports never enter Python. Same arrival order as NOVELTY_HOLDERS_SQL.
+# reports never enter Python.
 NOVELTY_COUNTS_SQL = f"""
 WITH arrival AS (
-    SELECT report_id, row_number() OVER (ORDER BY report_date, file_name) AS arrival_rank
-    FROM {SCHEMA}.reports
+    SELECT report_id, {ARRIVAL_RANK} AS arrival_rank FROM {SCHEMA}.reports
 ), held AS (
     SELECT DISTINCT s.shingle, a.report_id, a.arrival_rank
     FROM {SCHEMA}.section_shingles s JOIN arrival a USING (report_id)
