@@ -89,7 +89,7 @@ def publish(store: Warehouse) -> Path:
     stamp = f"{os.getpid()}.{time.time_ns()}"
     with store.connect() as connection:
         connection.execute("CHECKPOINT")
-        connection.close()
+        store.close_connection(connection)
         # Under the writer lock no other publish is in flight: every staging file is litter.
         remove_leftovers(store)
         staging_db = store.warehouse_dir / f"{STAGING_PREFIX}{stamp}"

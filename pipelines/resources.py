@@ -5,7 +5,9 @@ from pathlib import Path
 
 import dagster as dg
 import polars as pl
+from pydantic import PrivateAttr
 
+from pipelines.partitions import PARALLEL_JOB
 from pipelines.settings import DEFAULT_DUCKDB_MEMORY_LIMIT, Settings
 from pipelines.text.topics.taxonomy import load_taxonomy
 from pipelines.warehouse import Warehouse
@@ -24,14 +26,38 @@ class ReportsFolder(dg.ConfigurableResource):
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The DuckDB warehouse folder (WAREHOUSE_DIR): working database, published copy, charts."""
+    """The DuckDB warehouse folder (WAREHOUSE_DIR): working database, published copy, charts.
+
+    A run in one process opens the database once and keeps it, with the writer lock, until the
+    run ends (each open cost 15-20 ms, 49 per refresh): another run waits for it, as it would
+    for any writer. Steps in their own processes (`refresh_all_parallel`, a multiprocess run
+    config) open it for each read or write instead, so they can run side by side.
+    """
 
     warehouse_dir: str
     # DUCKDB_MEMORY_LIMIT: DuckDB's memory_limit for the pipeline's connections.
     memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
+    _store: Warehouse | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """The step's Warehouse: one kept connection, unless steps run side by side."""
+        run = context.run
+        self._store = Warehouse(
+            Path(self.warehouse_dir),
+            memory_limit=self.memory_limit,
+            keep_open=run is not None and not _steps_side_by_side(run),
+        )
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        """Close the step's connection and release the writer lock."""
+        if self._store is not None:
+            self._store.release()
+            self._store = None
 
     def get(self) -> Warehouse:
-        """A Warehouse handle on the configured folder."""
+        """The step's Warehouse (a fresh handle outside a run)."""
+        if self._store is not None:
+            return self._store
         return Warehouse(Path(self.warehouse_dir), memory_limit=self.memory_limit)
 
 
@@ -47,6 +73,13 @@ class Taxonomy(dg.ConfigurableResource):
     def fingerprint(self) -> str:
         """A short hash of the file's content: any edit makes the topic tables start over."""
         return hashlib.sha256(Path(self.path).read_bytes()).hexdigest()[:16]
+
+
+def _steps_side_by_side(run: dg.DagsterRun) -> bool:
+    """Whether the run's steps run in processes of their own (multiprocess executor)."""
+    execution = (run.run_config or {}).get("execution") or {}
+    config = execution.get("config", execution) if isinstance(execution, dict) else {}
+    return run.job_name == PARALLEL_JOB or "multiprocess" in config or "multiprocess" in execution
 
 
 def resources_from_env(settings: Settings | None = None) -> dict[str, dg.ConfigurableResource]:

@@ -5,7 +5,8 @@ read-only one -- blocks that writer. SQL users keep sessions open for hours, so 
 never writes the file they read:
 
 - assets write `warehouse/.work/reportscope.duckdb`, one process at a time (a file lock,
-  held for each short connection), each write one transaction;
+  held for each connection, or for a whole run in one process: writer_lock.py), each write
+  one transaction;
 - `publish()` checkpoints that file, copies it and atomically renames the copy onto
   `warehouse/reportscope.duckdb`. A reader with the old file open keeps reading the old,
   consistent state; the next connection sees the new one. Nobody ever sees half a refresh.
@@ -33,13 +34,7 @@ from pipelines.connections import (
 )
 from pipelines.settings import DATABASE_FILE, DEFAULT_DUCKDB_MEMORY_LIMIT, SQL_DIR
 from pipelines.warehouse_recovery import is_corrupt_database, recover_working_copy
-
-# How long a writer waits for another pipeline process before failing with a clear message.
-LOCK_TIMEOUT_S = 600.0
-
-
-class WarehouseBusy(RuntimeError):
-    """Another pipeline process held the working database for longer than the timeout."""
+from pipelines.writer_lock import LOCK_TIMEOUT_S, KeptConnection, acquire_writer_lock
 
 
 class Warehouse:
@@ -50,6 +45,8 @@ class Warehouse:
         warehouse_dir: Path,
         lock_timeout_s: float = LOCK_TIMEOUT_S,
         memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT,
+        *,
+        keep_open: bool = False,
     ) -> None:
         self.warehouse_dir = Path(warehouse_dir)
         # DuckDB's own buffers (hash tables, results) stay under this and spill to disk beyond
@@ -60,31 +57,32 @@ class Warehouse:
         self.published_path = self.warehouse_dir / DATABASE_FILE
         self.lock_timeout_s = lock_timeout_s
         self._held = threading.local()
+        # keep_open (a run in one process, WarehouseResource): the first `connect` takes the
+        # writer lock and opens the database; later ones reuse both until `release()`.
+        self._kept = KeptConnection(self._acquire, self._open_with_schema) if keep_open else None
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A connection to the working database, held under the cross-process writer lock.
+        """A connection to the working database, under the cross-process writer lock.
 
         Re-entrant per thread: inside a `with store.connect():` block every read and write of
-        this Warehouse reuses the one connection (opening the file costs 10-20 ms each time).
+        this Warehouse reuses the one connection (opening the file costs 15-20 ms each time).
         """
         held = getattr(self._held, "connection", None)
         if held is not None:
             yield held
             return
-        self.work_dir.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(self.work_dir / "writer.lock")
-        try:
-            lock.acquire(timeout=self.lock_timeout_s)
-        except TimeoutError:
-            raise WarehouseBusy(
-                f"another reportscope process has held {self.work_path} for over "
-                f"{self.lock_timeout_s:.0f}s (lock file {lock.lock_file})"
-            ) from None
-        try:
-            connection = self._open_working_copy()
+        if self._kept is not None:
+            self._held.connection = self._kept.get()
             try:
-                connection.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+                yield self._held.connection
+            finally:
+                self._held.connection = None
+            return
+        lock = self._acquire()
+        try:
+            connection = self._open_with_schema()
+            try:
                 self._held.connection = connection
                 yield connection
             finally:
@@ -92,6 +90,27 @@ class Warehouse:
                 connection.close()
         finally:
             lock.release()
+
+    def _acquire(self) -> FileLock:
+        """The cross-process writer lock, acquired."""
+        return acquire_writer_lock(self.work_dir, self.work_path, self.lock_timeout_s)
+
+    def _open_with_schema(self) -> duckdb.DuckDBPyConnection:
+        """A new connection to the working database, with the corpus schema in place."""
+        connection = self._open_working_copy()
+        connection.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+        return connection
+
+    def close_connection(self, connection: duckdb.DuckDBPyConnection) -> None:
+        """Close `connection` before the file is copied; a kept one reopens on next use."""
+        connection.close()
+        if self._kept is not None:
+            self._kept.forget(connection)
+
+    def release(self) -> None:
+        """Close the kept connection and release the writer lock (the end of a run)."""
+        if self._kept is not None:
+            self._kept.release()
 
     def _open_working_copy(self) -> duckdb.DuckDBPyConnection:
         """Connect to the working database, rebuilding it first when the file is corrupt."""
@@ -152,7 +171,7 @@ class Warehouse:
     def rows_for(self, table: str, key_column: str, keys: Sequence[str]) -> pl.DataFrame:
         """The rows of `corpus.<table>` whose key is in `keys` (empty when the table is new)."""
         with self.connect() as connection:
-            if not self._has_table(connection, table):
+            if not has_table(connection, table):
                 return pl.DataFrame()
             with selected_keys(connection, keys):
                 return connection.execute(
@@ -162,12 +181,7 @@ class Warehouse:
     def table_exists(self, table: str) -> bool:
         """True when `corpus.<table>` exists in the working database."""
         with self.connect() as connection:
-            return self._has_table(connection, table)
-
-    @staticmethod
-    def _has_table(connection: duckdb.DuckDBPyConnection, table: str) -> bool:
-        """True when `corpus.<table>` exists on this connection."""
-        return has_table(connection, table)
+            return has_table(connection, table)
 
     def replace_rows(
         self, table: str, frame: pl.DataFrame, key_column: str, keys: Sequence[str]
@@ -280,7 +294,7 @@ class Warehouse:
     def landed_file_names(self) -> set[str]:
         """File names with rows in corpus.reports or corpus.rejected_reports."""
         with self.connect() as connection:
-            tables = [t for t in ("reports", "rejected_reports") if self._has_table(connection, t)]
+            tables = [t for t in ("reports", "rejected_reports") if has_table(connection, t)]
             if not tables:
                 return set()
             union = " UNION ".join(f"SELECT file_name FROM {SCHEMA}.{t}" for t in tables)
@@ -304,10 +318,7 @@ class Warehouse:
     def _ensure_table(
         self, connection: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame
     ) -> None:
-        """Create the table from the frame's schema, or add columns the code added since.
-
-        One catalog query when the table already has every column (the usual case).
-        """
+        """Create the table from the frame's schema, or add columns the code added since."""
         existing = {
             row[0]
             for row in connection.execute(
@@ -381,7 +392,6 @@ __all__ = [
     "SCHEMA",
     "SELECTED_KEYS",
     "Warehouse",
-    "WarehouseBusy",
     "has_table",
     "query",
     "table_row_counts",

@@ -10,6 +10,7 @@ import pytest
 
 from pipelines.text.redundancy.chunks import report_chunks
 from pipelines.warehouse import SCHEMA, Warehouse
+from pipelines.writer_lock import WarehouseBusy
 
 
 def rows(store: Warehouse, table: str) -> list[tuple]:
@@ -82,3 +83,37 @@ def test_a_new_column_is_added_to_an_existing_table(store: Warehouse) -> None:
     extended = frame("c", [5]).with_columns(note=pl.lit("new"))
     store.replace_many([("facts", extended, "report_id", ["c"])])
     assert rows(store, "facts") == [("a", 1, None), ("a", 2, None), ("b", 3, None), ("c", 5, "new")]
+
+
+def test_a_kept_connection_is_opened_once_and_holds_the_writer_lock(tmp_path: Path) -> None:
+    kept = Warehouse(tmp_path / "warehouse", keep_open=True)
+    other = Warehouse(tmp_path / "warehouse", lock_timeout_s=0.2)
+    with kept.connect() as first:
+        first.execute(f"CREATE TABLE {SCHEMA}.facts AS SELECT 1 AS value")
+    with kept.connect() as second:
+        assert second is first  # the same connection, not a reopened file
+    # The lock outlives the `with` blocks: another writer waits, then gives up.
+    with pytest.raises(WarehouseBusy, match="held"), other.connect():
+        pass
+    kept.close_connection(first)  # as publishing does before copying the file
+    with kept.connect() as third:
+        assert third is not first
+        assert third.execute(f"SELECT value FROM {SCHEMA}.facts").fetchall() == [(1,)]
+    kept.release()
+    assert other.read(f"SELECT value FROM {SCHEMA}.facts").rows() == [(1,)]
+
+
+def test_runs_in_one_process_keep_the_connection_and_side_by_side_steps_do_not() -> None:
+    import dagster as dg
+
+    from pipelines.partitions import PARALLEL_JOB, REFRESH_JOB
+    from pipelines.resources import _steps_side_by_side
+
+    def run(job: str, config: dict | None = None) -> dg.DagsterRun:
+        return dg.DagsterRun(job_name=job, run_config=config or {})
+
+    assert not _steps_side_by_side(run(REFRESH_JOB))
+    assert not _steps_side_by_side(run(REFRESH_JOB, {"execution": {"config": {"in_process": {}}}}))
+    assert _steps_side_by_side(run(PARALLEL_JOB))
+    multiprocess = {"execution": {"config": {"multiprocess": {"max_concurrent": 2}}}}
+    assert _steps_side_by_side(run(REFRESH_JOB, multiprocess))
