@@ -7,14 +7,16 @@ the other reports of the same run still land.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import hashlib
 import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -189,10 +191,42 @@ def _die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
+def _worker_count(workers: int | None) -> int:
+    """Processes for a pool: the cores, at most 8, unless `workers` says otherwise."""
+    return workers or min(os.cpu_count() or 1, 8)
+
+
+@contextmanager
+def ingest_pool(n_files: int, workers: int | None = None) -> Iterator[ProcessPoolExecutor | None]:
+    """One process pool for ingesting `n_files` files over several `ingest_reports` calls
+    (None when the files are too few or there is one core: they are read in this process).
+
+    Workers are fresh processes, not forks of this one: a fork of a process whose Polars
+    thread pool is running can deadlock, and it would copy this process's memory (a Dagster
+    run's frames) into every worker's accounting. They die with this process.
+    """
+    count = _worker_count(workers)
+    if n_files < _PARALLEL_FROM or count < 2:
+        yield None
+        return
+    with ProcessPoolExecutor(
+        max_workers=count,
+        mp_context=_pool_context(),
+        initializer=_die_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
+        yield pool
+
+
 def ingest_reports(
-    folder: Path, names: Iterable[str], max_bytes: int, workers: int | None = None
+    folder: Path,
+    names: Iterable[str],
+    max_bytes: int,
+    workers: int | None = None,
+    pool: ProcessPoolExecutor | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Ingest files into (reports, sections, rejected) frames, in parallel for large batches.
+    """Ingest files into (reports, sections, rejected) frames, in parallel for large batches
+    (on `pool` when given, see `ingest_pool`; else on a pool of its own).
 
     A file whose name is not valid UTF-8 is rejected unread (`name_problem`). A folder gone
     as a whole raises ReportsFolderUnavailable: its files did not disappear,
@@ -202,23 +236,18 @@ def ingest_reports(
     unusable = unusable_names(folder)
     names = [name for name in keys if name not in unusable]
     now = datetime.now(UTC)
-    workers = workers or min(os.cpu_count() or 1, 8)
-    if len(names) < _PARALLEL_FROM or workers < 2:
+    count = _worker_count(workers)
+    if len(names) < _PARALLEL_FROM or (pool is None and count < 2):
         chunks = [_ingest_chunk((folder, names, max_bytes, now))]
     else:
-        size = max(16, len(names) // (workers * 4))
+        size = max(16, len(names) // (count * 4))
         batches = [
             (folder, names[i : i + size], max_bytes, now) for i in range(0, len(names), size)
         ]
-        # Workers are fresh processes, not forks of this one: a fork of a process whose Polars
-        # thread pool is running can deadlock, and it would copy this process's memory (a
-        # Dagster run's frames) into every worker's accounting. They die with this process.
-        with ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=_pool_context(),
-            initializer=_die_with_parent,
-            initargs=(os.getpid(),),
-        ) as pool:
+        with contextlib.ExitStack() as stack:
+            if pool is None:
+                pool = stack.enter_context(ingest_pool(len(names), count))
+            assert pool is not None
             chunks = list(pool.map(_ingest_chunk, batches))
     ensure_folder(folder)
     reports = pl.DataFrame([r for c in chunks for r in c.reports], schema=REPORT_SCHEMA)

@@ -3,14 +3,20 @@
 from collections.abc import Iterator
 
 import dagster as dg
+import polars as pl
 
 from pipelines.asset_metadata import markdown_list, markdown_preview
 from pipelines.asset_specs import corpus_asset, report_multi_asset, report_spec
 from pipelines.partitions import PER_REPORT_ASSETS, REPORT_METRIC_ASSETS, reports_partitions
 from pipelines.report_files import report_id
-from pipelines.reports_folder import ingest_reports, keep_first_seen
+from pipelines.reports_folder import ingest_pool, ingest_reports, keep_first_seen
 from pipelines.resources import ReportsFolder, WarehouseResource
-from pipelines.warehouse import SCHEMA
+from pipelines.warehouse import SCHEMA, Warehouse
+
+# Files read and landed per transaction: a bulk load holds one chunk's text in memory.
+REPORTS_PER_CHUNK = 2000
+# Rows shown in the materializations' previews.
+PREVIEW_ROWS = 20
 
 
 @report_multi_asset(
@@ -37,13 +43,63 @@ from pipelines.warehouse import SCHEMA
 def ingest(
     context: dg.AssetExecutionContext, reports_folder: ReportsFolder, warehouse: WarehouseResource
 ) -> Iterator[dg.MaterializeResult]:
-    """Read, repair and section the run's report files; land all three tables in one transaction."""
+    """Read, repair and section the run's report files, REPORTS_PER_CHUNK at a time, each
+    chunk's three tables landed in one transaction (a bulk load holds one chunk in memory)."""
     file_names = list(context.partition_keys)
-    reports, sections, rejected = ingest_reports(
-        reports_folder.folder, file_names, reports_folder.max_report_bytes
-    )
-    ids = [report_id(name) for name in file_names]
     store = warehouse.get()
+    landed = {"reports": 0, "sections": 0}
+    first: tuple[pl.DataFrame, pl.DataFrame] | None = None
+    rejections: list[pl.DataFrame] = []
+    with ingest_pool(len(file_names)) as pool:
+        for start in range(0, max(len(file_names), 1), REPORTS_PER_CHUNK):
+            names = file_names[start : start + REPORTS_PER_CHUNK]
+            reports, sections, rejected = _land_chunk(
+                store, *ingest_reports(
+                    reports_folder.folder, names, reports_folder.max_report_bytes, pool=pool
+                ), names
+            )  # fmt: skip
+            for row in rejected.iter_rows(named=True):
+                context.log.warning(f"rejected {row['file_name']!r}: {row['reason']}")
+            landed["reports"] += reports.height
+            landed["sections"] += sections.height
+            rejections.append(rejected)
+            first = first or (reports.head(PREVIEW_ROWS), sections.head(PREVIEW_ROWS))
+            if len(file_names) > REPORTS_PER_CHUNK:
+                context.log.info(f"ingest: {start + len(names)} of {len(file_names)} files")
+    assert first is not None  # the loop runs at least once
+    reports, sections = first
+    rejected = pl.concat(rejections)
+    yield dg.MaterializeResult(
+        asset_key="reports",
+        metadata={
+            "dagster/row_count": landed["reports"],
+            "rejected": rejected.height,
+            "preview": markdown_preview(
+                reports.select("file_name", "title", "n_words", "n_sections", "encoding")
+            ),
+            "rejections": markdown_preview(rejected.select("file_name", "reason")),
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key="sections",
+        metadata={
+            "dagster/row_count": landed["sections"],
+            "preview": markdown_preview(
+                sections.select("report_id", "ordinal", "level", "number", "heading", "n_words")
+            ),
+        },
+    )
+
+
+def _land_chunk(
+    store: Warehouse,
+    reports: pl.DataFrame,
+    sections: pl.DataFrame,
+    rejected: pl.DataFrame,
+    file_names: list[str],
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Land one chunk's reports, sections and rejections in one transaction; returns them."""
+    ids = [report_id(name) for name in file_names]
     # Unchanged content keeps its first ingestion time, so a re-run changes no row.
     reports = keep_first_seen(
         reports,
@@ -66,28 +122,7 @@ def ingest(
             ("rejected_reports", rejected, "file_name", file_names),
         ]
     )
-    for row in rejected.iter_rows(named=True):
-        context.log.warning(f"rejected {row['file_name']!r}: {row['reason']}")
-    yield dg.MaterializeResult(
-        asset_key="reports",
-        metadata={
-            "dagster/row_count": reports.height,
-            "rejected": rejected.height,
-            "preview": markdown_preview(
-                reports.select("file_name", "title", "n_words", "n_sections", "encoding")
-            ),
-            "rejections": markdown_preview(rejected.select("file_name", "reason")),
-        },
-    )
-    yield dg.MaterializeResult(
-        asset_key="sections",
-        metadata={
-            "dagster/row_count": sections.height,
-            "preview": markdown_preview(
-                sections.select("report_id", "ordinal", "level", "number", "heading", "n_words")
-            ),
-        },
-    )
+    return reports, sections, rejected
 
 
 @corpus_asset(
