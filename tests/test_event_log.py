@@ -61,6 +61,18 @@ def test_a_range_run_records_every_partition_through_the_batched_storage(
         e.dagster_event_type == dg.DagsterEventType.ASSET_MATERIALIZATION
     ]  # fmt: skip
     assert len(materializations) == 2 * len(KEYS)
+    # The run's planned materializations (one per asset, stored as one batch) are where
+    # Dagster's one-by-one storage puts them: the run shard, the index and the asset rows.
+    planned = [
+        e for e in instance.all_logs(result.run_id) if e.dagster_event_type and
+        e.dagster_event_type == dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED
+    ]  # fmt: skip
+    assert sorted(e.dagster_event.asset_key.path[0] for e in planned) == ["derived", "landed"]
+    for key in (dg.AssetKey("landed"), dg.AssetKey("derived")):
+        info = instance.get_latest_planned_materialization_info(key)
+        assert info is not None and info.run_id == result.run_id
+        (record,) = instance.get_asset_records([key])
+        assert record.asset_entry.last_run_id == result.run_id
     # A second run of a few partitions lands on top: the asset row follows the newest event.
     again = job.execute_in_process(instance=instance, partition_key=KEYS[7])
     assert again.success

@@ -30,6 +30,8 @@ PAGE_CSP = (
 # At or below this seen share a sentence counts as new; at or above REPEATED, as repeated.
 NEW_AT_MOST = 0.1
 REPEATED_AT_LEAST = 0.9
+# Up to this many pages are flushed with an fsync each, more with one os.sync.
+FSYNC_EACH_UP_TO = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,13 +233,15 @@ def _minutes(seconds: object) -> float | None:
 def write_report_pages(views: Sequence[ReportView], out_dir: Path, stamp: str) -> list[Path]:
     """Render each view to <out_dir>/<report_id>.html; returns the paths.
 
-    Each page goes to a temporary file first; one `os.sync` flushes them all, then each is
-    renamed over its page (atomic, like `atomic_write`, without an fsync per page: those were
-    most of a bulk load's page cost).
+    Each page goes to a temporary file first, flushed to disk, then renamed over its page
+    (atomic, like `atomic_write`). A few pages are flushed one by one; a batch by one `os.sync`
+    (an fsync per page was most of a bulk load's page cost; a sync of the whole disk for one
+    page cost 0.1-0.2 s of an incremental refresh).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     template = TEMPLATES.get_template("report.html.j2")
     staged: list[tuple[Path, Path]] = []
+    each = len(views) <= FSYNC_EACH_UP_TO
     try:
         for view in views:
             path = out_dir / page_name(view.report_id)
@@ -245,8 +249,11 @@ def write_report_pages(views: Sequence[ReportView], out_dir: Path, stamp: str) -
             staged.append((Path(tmp), path))
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(template.render(report=view, csp=PAGE_CSP, stamp=stamp))
+                if each:
+                    handle.flush()
+                    os.fsync(handle.fileno())
             os.chmod(tmp, 0o644)
-        if staged:
+        if staged and not each:
             os.sync()
         for tmp, path in staged:
             os.replace(tmp, path)

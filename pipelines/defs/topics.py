@@ -1,5 +1,7 @@
 """Topics: taxonomy assignment per section, discovery of new topics, frequency tables."""
 
+from collections.abc import Iterator
+
 import dagster as dg
 import polars as pl
 
@@ -278,36 +280,56 @@ def _word_counts(
     return pl.concat(parts).group_by("topic_id", "word").agg(pl.col("count").sum())
 
 
-@dg.asset_check(
-    asset="section_topics",
-    name=SECTIONS_MOSTLY_HAVE_A_TAXONOMY_TOPIC,
-    description=f"At least {MIN_TAXONOMY_COVERAGE:.0%} of sections (preambles aside) carry "
-    "a taxonomy topic; fewer means the taxonomy no longer fits the reports (warning).",
+@dg.multi_asset_check(
+    name="section_topics_checks",
+    specs=[
+        dg.AssetCheckSpec(
+            SECTIONS_MOSTLY_HAVE_A_TAXONOMY_TOPIC,
+            asset="section_topics",
+            description=f"At least {MIN_TAXONOMY_COVERAGE:.0%} of sections (preambles aside) "
+            "carry a taxonomy topic; fewer means the taxonomy no longer fits the reports "
+            "(warning).",
+        ),
+        dg.AssetCheckSpec(
+            TOPIC_IDS_EXIST_IN_TAXONOMY,
+            asset="section_topics",
+            description="Every topic id assigned to a section exists in pipelines/topics.toml.",
+        ),
+    ],
+    can_subset=True,
 )
-def sections_mostly_have_a_taxonomy_topic(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+def section_topics_checks(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, taxonomy: Taxonomy
+) -> Iterator[dg.AssetCheckResult]:
+    """The taxonomy checks of section_topics, in one step (one step less per refresh)."""
+    selected = {key.name for key in context.selected_asset_check_keys}
+    store = warehouse.get()
+    if SECTIONS_MOSTLY_HAVE_A_TAXONOMY_TOPIC in selected:
+        yield sections_mostly_have_a_taxonomy_topic(store)
+    if TOPIC_IDS_EXIST_IN_TAXONOMY in selected:
+        yield topic_ids_exist_in_taxonomy(store, taxonomy.load())
+
+
+def sections_mostly_have_a_taxonomy_topic(store: Warehouse) -> dg.AssetCheckResult:
     """Share of non-preamble sections with at least one taxonomy topic."""
-    coverage = warehouse.get().read_check(SECTIONS_MOSTLY_HAVE_A_TAXONOMY_TOPIC).row(0, named=True)
+    coverage = store.read_check(SECTIONS_MOSTLY_HAVE_A_TAXONOMY_TOPIC).row(0, named=True)
     share = coverage["tagged"] / coverage["sections"] if coverage["sections"] else 1.0
     return dg.AssetCheckResult(
+        asset_key="section_topics",
+        check_name=SECTIONS_MOSTLY_HAVE_A_TAXONOMY_TOPIC,
         passed=share >= MIN_TAXONOMY_COVERAGE,
         severity=dg.AssetCheckSeverity.WARN,
         metadata={"share_tagged": round(share, 4), **coverage},
     )
 
 
-@dg.asset_check(
-    asset="section_topics",
-    name=TOPIC_IDS_EXIST_IN_TAXONOMY,
-    description="Every topic id assigned to a section exists in pipelines/topics.toml.",
-)
-def topic_ids_exist_in_taxonomy(
-    warehouse: WarehouseResource, taxonomy: Taxonomy
-) -> dg.AssetCheckResult:
+def topic_ids_exist_in_taxonomy(store: Warehouse, taxonomy: pl.DataFrame) -> dg.AssetCheckResult:
     """Find assigned topic ids the current taxonomy does not define."""
-    in_use = warehouse.get().read(f"SELECT DISTINCT topic_id FROM {SCHEMA}.section_topics")
-    known = set(taxonomy.load()["topic_id"].to_list())
-    unknown = sorted(set(in_use["topic_id"].to_list()) - known)
+    in_use = store.read(f"SELECT DISTINCT topic_id FROM {SCHEMA}.section_topics")
+    unknown = sorted(set(in_use["topic_id"].to_list()) - set(taxonomy["topic_id"].to_list()))
     return dg.AssetCheckResult(
+        asset_key="section_topics",
+        check_name=TOPIC_IDS_EXIST_IN_TAXONOMY,
         passed=not unknown,
         metadata={"unknown_topic_ids": ", ".join(unknown) or "none"},
     )
