@@ -78,6 +78,7 @@ class Warehouse:
                 yield self._held.connection
             finally:
                 self._held.connection = None
+                self._kept.trim()
             return
         lock = self._acquire()
         try:

@@ -16,6 +16,8 @@ from filelock import FileLock
 
 # How long a writer waits for another pipeline process before failing with a clear message.
 LOCK_TIMEOUT_S = 600.0
+# DuckDB's memory limit for the moment a kept connection drops its cached blocks (`trim`).
+TRIM_TO = "1MB"
 
 
 class WarehouseBusy(RuntimeError):
@@ -61,6 +63,21 @@ class KeptConnection:
                 self.release()
                 raise
         return self._connection
+
+    def trim(self) -> None:
+        """Let DuckDB drop the table blocks it cached (closing the connection used to): a
+        lower memory limit for a moment evicts them, so a step's Polars work does not sit on
+        top of the earlier steps' reads (hundreds of MB at 10,000 reports)."""
+        if self._connection is None:
+            return
+        try:
+            limit = self._connection.execute("SELECT current_setting('memory_limit')").fetchone()
+            self._connection.execute(f"SET memory_limit = '{TRIM_TO}'")
+            self._connection.execute(
+                f"SET memory_limit = '{limit[0]}'" if limit else "RESET memory_limit"
+            )
+        except duckdb.Error:  # blocks still pinned: they go at the next trim
+            pass
 
     def forget(self, connection: duckdb.DuckDBPyConnection) -> None:
         """`connection` was closed: the next `get` opens another, still under the lock."""

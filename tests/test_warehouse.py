@@ -117,3 +117,18 @@ def test_runs_in_one_process_keep_the_connection_and_side_by_side_steps_do_not()
     assert _steps_side_by_side(run(PARALLEL_JOB))
     multiprocess = {"execution": {"config": {"multiprocess": {"max_concurrent": 2}}}}
     assert _steps_side_by_side(run(REFRESH_JOB, multiprocess))
+
+
+def test_a_kept_connection_drops_its_cached_blocks_after_each_use(tmp_path: Path) -> None:
+    kept = Warehouse(tmp_path / "warehouse", keep_open=True)
+    cached = "SELECT sum(memory_usage_bytes) FROM duckdb_memory() WHERE tag = 'BASE_TABLE'"
+    with kept.connect() as connection:
+        connection.execute(
+            f"CREATE TABLE {SCHEMA}.words AS SELECT i, md5(i::VARCHAR) AS word FROM range(2000000) t(i)"
+        )
+        connection.execute("CHECKPOINT")
+        connection.execute(f"SELECT count(DISTINCT word) FROM {SCHEMA}.words").fetchall()
+        assert connection.execute(cached).fetchone()[0] > 20 * 2**20  # the table's blocks
+    with kept.connect() as connection:  # the same connection, its cache trimmed in between
+        assert connection.execute(cached).fetchone()[0] < 2**20
+    kept.release()
