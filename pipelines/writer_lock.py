@@ -70,14 +70,15 @@ class KeptConnection:
         top of the earlier steps' reads (hundreds of MB at 10,000 reports)."""
         if self._connection is None:
             return
+        limit = self._connection.execute("SELECT current_setting('memory_limit')").fetchone()
         try:
-            limit = self._connection.execute("SELECT current_setting('memory_limit')").fetchone()
             self._connection.execute(f"SET memory_limit = '{TRIM_TO}'")
+        except duckdb.Error:  # blocks still pinned: they go at the next trim
+            pass
+        finally:  # a failed SET can leave the low limit in place
             self._connection.execute(
                 f"SET memory_limit = '{limit[0]}'" if limit else "RESET memory_limit"
             )
-        except duckdb.Error:  # blocks still pinned: they go at the next trim
-            pass
 
     def forget(self, connection: duckdb.DuckDBPyConnection) -> None:
         """`connection` was closed: the next `get` opens another, still under the lock."""

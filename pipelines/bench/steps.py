@@ -108,6 +108,20 @@ def step_table(home: str, run_id: str, sampler: MemorySampler) -> list[dict[str,
         else:
             first_output.setdefault(key, record.timestamp)
             events[key] = events.get(key, 0) + 1
+    for key, start in starts.items():  # a step still running when the stage was stopped
+        end = sampler.samples[-1][0] if sampler.samples else start
+        steps.append(
+            {
+                "step": key,
+                "status": "stopped",
+                "start": start,
+                "seconds": end - start,
+                "compute_s": end - start,
+                "events_s": 0.0,
+                "events": events.get(key, 0),
+                "peak_rss_mb": sampler.peak(start, end),
+            }
+        )
     steps.sort(key=lambda s: s["start"])
     if steps:
         steps[0]["planned_events_before_run"] = planned
