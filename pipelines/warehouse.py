@@ -319,7 +319,9 @@ class Warehouse:
     def _ensure_table(
         self, connection: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame
     ) -> None:
-        """Create the table from the frame's schema, or add columns the code added since."""
+        """Create the table from the frame's column types (DuckDB 1.5.6: a table made by CREATE
+        TABLE AS from an empty frame, then given over a row group in the same transaction, reads
+        as empty on that connection until reopened), or add columns the code added since."""
         existing = {
             row[0]
             for row in connection.execute(
@@ -331,12 +333,13 @@ class Warehouse:
             return
         connection.register("incoming_schema", frame.head(0))
         try:
-            if not existing:
-                connection.execute(
-                    f'CREATE TABLE {SCHEMA}."{table}" AS SELECT * FROM incoming_schema'
-                )
-                return
             described = connection.execute("DESCRIBE incoming_schema").fetchall()
+            if not existing:  # DDL, not CREATE TABLE AS: see the note above
+                columns = ", ".join(
+                    f'"{name}" {column_type}' for name, column_type, *_ in described
+                )
+                connection.execute(f'CREATE TABLE {SCHEMA}."{table}" ({columns})')
+                return
             for name, column_type, *_ in described:
                 if name not in existing:
                     connection.execute(

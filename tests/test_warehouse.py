@@ -132,3 +132,17 @@ def test_a_kept_connection_drops_its_cached_blocks_after_each_use(tmp_path: Path
     with kept.connect() as connection:  # the same connection, its cache trimmed in between
         assert connection.execute(cached).fetchone()[0] < 2**20
     kept.release()
+
+
+def test_a_kept_connection_reads_back_a_new_table_filled_in_the_same_transaction(
+    tmp_path: Path,
+) -> None:
+    # DuckDB 1.5.6 read a table created by CREATE TABLE AS from an empty frame and filled with
+    # more than a row group in the same transaction as empty on that connection (the soak test
+    # found it: the kept connection's later steps saw no shingles).
+    kept = Warehouse(tmp_path / "warehouse", keep_open=True)
+    rows = 300_000
+    big = pl.DataFrame({"report_id": [f"r{i % 200}" for i in range(rows)], "value": range(rows)})
+    kept.replace_many([("facts", big, "report_id", [])])
+    assert kept.read(f"SELECT count(*) FROM {SCHEMA}.facts").item() == rows
+    kept.release()

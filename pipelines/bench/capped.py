@@ -41,9 +41,17 @@ def _run_id(home: Path) -> str | None:
     """The id of the newest run of the instance at `home`."""
     import dagster as dg
 
-    with dg.DagsterInstance.from_config(str(home)) as instance:
-        runs = instance.get_runs(limit=1)
-        return runs[0].run_id if runs else None
+    previous = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(home)  # the event log storage's folder follows it
+    try:
+        with dg.DagsterInstance.get() as instance:
+            runs = instance.get_runs(limit=1)
+            return runs[0].run_id if runs else None
+    finally:
+        if previous is None:
+            os.environ.pop("DAGSTER_HOME", None)
+        else:
+            os.environ["DAGSTER_HOME"] = previous
 
 
 def capped_cold_build(
