@@ -84,3 +84,17 @@ def transaction(connection: duckdb.DuckDBPyConnection) -> Iterator[None]:
         with suppress(duckdb.Error):
             connection.execute("ROLLBACK")
         raise
+
+
+@contextmanager
+def memory_limit(connection: duckdb.DuckDBPyConnection, limit: str) -> Iterator[None]:
+    """DuckDB's memory_limit set to `limit` for the block, the previous one restored after
+    (also when setting it failed: a failed lower limit can stay in place)."""
+    previous = connection.execute("SELECT current_setting('memory_limit')").fetchone()
+    try:
+        connection.execute(f"SET memory_limit = '{limit}'")
+        yield
+    finally:
+        connection.execute(
+            f"SET memory_limit = '{previous[0]}'" if previous else "RESET memory_limit"
+        )

@@ -40,7 +40,7 @@ class WarehouseResource(dg.ConfigurableResource):
     _store: Warehouse | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        """The step's Warehouse: one kept connection, unless steps run side by side."""
+        """The run's Warehouse: one kept connection, unless steps run side by side."""
         run = context.run
         self._store = Warehouse(
             Path(self.warehouse_dir),
@@ -49,13 +49,13 @@ class WarehouseResource(dg.ConfigurableResource):
         )
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
-        """Close the step's connection and release the writer lock."""
+        """Close the run's kept connection and release the writer lock."""
         if self._store is not None:
             self._store.release()
             self._store = None
 
     def get(self) -> Warehouse:
-        """The step's Warehouse (a fresh handle outside a run)."""
+        """The run's Warehouse (a fresh handle outside a run)."""
         if self._store is not None:
             return self._store
         return Warehouse(Path(self.warehouse_dir), memory_limit=self.memory_limit)
@@ -78,8 +78,8 @@ class Taxonomy(dg.ConfigurableResource):
 def _steps_side_by_side(run: dg.DagsterRun) -> bool:
     """Whether the run's steps run in processes of their own (multiprocess executor)."""
     execution = (run.run_config or {}).get("execution") or {}
-    config = execution.get("config", execution) if isinstance(execution, dict) else {}
-    return run.job_name == PARALLEL_JOB or "multiprocess" in config or "multiprocess" in execution
+    chosen = {*execution, *(execution.get("config") or {})}  # either run config layout
+    return run.job_name == PARALLEL_JOB or "multiprocess" in chosen
 
 
 def resources_from_env(settings: Settings | None = None) -> dict[str, dg.ConfigurableResource]:

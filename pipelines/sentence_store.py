@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import duckdb
 import polars as pl
 
-from pipelines.connections import SCHEMA, SELECTED_KEYS, query
+from pipelines.connections import SCHEMA, SELECTED_KEYS, memory_limit, query
 from pipelines.corpus_reads import ARRIVAL_RANK, read_sections
 from pipelines.increment_state import read_index
 from pipelines.increments import INDEX_KEY, reports_to_compute, table_index
@@ -85,13 +85,10 @@ def lookup(connection: duckdb.DuckDBPyConnection, shingles: pl.DataFrame) -> pl.
     if shingles.height == 0:
         return pl.DataFrame(schema=LOOKUP_SCHEMA)
     connection.register("incoming_shingles", shingles)
-    limit = connection.execute("SELECT current_setting('memory_limit')").fetchone()
-    # The lookup's joins spill to disk beyond this, beside the step's Polars frames.
-    connection.execute(f"SET memory_limit = '{LOOKUP_MEMORY_LIMIT}'")
-    try:
-        return query(connection, LOOKUP_SQL).cast(LOOKUP_SCHEMA)  # type: ignore[arg-type]
+    try:  # the lookup's joins spill to disk beyond the limit, beside the step's Polars frames
+        with memory_limit(connection, LOOKUP_MEMORY_LIMIT):
+            return query(connection, LOOKUP_SQL).cast(LOOKUP_SCHEMA)  # type: ignore[arg-type]
     finally:
-        connection.execute(f"SET memory_limit = '{limit[0]}'" if limit else "RESET memory_limit")
         connection.unregister("incoming_shingles")
 
 

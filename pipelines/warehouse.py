@@ -4,9 +4,8 @@ DuckDB allows one writing process, and any other open connection to the same fil
 read-only one -- blocks that writer. SQL users keep sessions open for hours, so the pipeline
 never writes the file they read:
 
-- assets write `warehouse/.work/reportscope.duckdb`, one process at a time (a file lock,
-  held for each connection, or for a whole run in one process: writer_lock.py), each write
-  one transaction;
+- assets write `warehouse/.work/reportscope.duckdb`, one process at a time (writer_lock.py:
+  a file lock, held per connection or for a run in one process), each write one transaction;
 - `publish()` checkpoints that file, copies it and atomically renames the copy onto
   `warehouse/reportscope.duckdb`. A reader with the old file open keeps reading the old,
   consistent state; the next connection sees the new one. Nobody ever sees half a refresh.
@@ -57,8 +56,7 @@ class Warehouse:
         self.published_path = self.warehouse_dir / DATABASE_FILE
         self.lock_timeout_s = lock_timeout_s
         self._held = threading.local()
-        # keep_open (a run in one process, WarehouseResource): the first `connect` takes the
-        # writer lock and opens the database; later ones reuse both until `release()`.
+        # keep_open (a run in one process): lock and connection kept from first use to release()
         self._kept = KeptConnection(self._acquire, self._open_with_schema) if keep_open else None
 
     @contextmanager
@@ -319,9 +317,7 @@ class Warehouse:
     def _ensure_table(
         self, connection: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame
     ) -> None:
-        """Create the table from the frame's column types (DuckDB 1.5.6: a table made by CREATE
-        TABLE AS from an empty frame, then given over a row group in the same transaction, reads
-        as empty on that connection until reopened), or add columns the code added since."""
+        """Create the table from the frame's column types, or add columns the code added since."""
         existing = {
             row[0]
             for row in connection.execute(
@@ -334,7 +330,9 @@ class Warehouse:
         connection.register("incoming_schema", frame.head(0))
         try:
             described = connection.execute("DESCRIBE incoming_schema").fetchall()
-            if not existing:  # DDL, not CREATE TABLE AS: see the note above
+            # DDL, not CREATE TABLE AS an empty frame: DuckDB 1.5.6 then reads a table given over
+            # a row group in the same transaction as empty on that connection until reopened.
+            if not existing:
                 columns = ", ".join(
                     f'"{name}" {column_type}' for name, column_type, *_ in described
                 )

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 
 import duckdb
 from filelock import FileLock
+
+from pipelines.connections import memory_limit
 
 # How long a writer waits for another pipeline process before failing with a clear message.
 LOCK_TIMEOUT_S = 600.0
@@ -68,17 +71,9 @@ class KeptConnection:
         """Let DuckDB drop the table blocks it cached (closing the connection used to): a
         lower memory limit for a moment evicts them, so a step's Polars work does not sit on
         top of the earlier steps' reads (hundreds of MB at 10,000 reports)."""
-        if self._connection is None:
-            return
-        limit = self._connection.execute("SELECT current_setting('memory_limit')").fetchone()
-        try:
-            self._connection.execute(f"SET memory_limit = '{TRIM_TO}'")
-        except duckdb.Error:  # blocks still pinned: they go at the next trim
-            pass
-        finally:  # a failed SET can leave the low limit in place
-            self._connection.execute(
-                f"SET memory_limit = '{limit[0]}'" if limit else "RESET memory_limit"
-            )
+        if self._connection is not None:
+            with suppress(duckdb.Error), memory_limit(self._connection, TRIM_TO):
+                pass  # blocks still pinned fail the lower limit: they go at the next trim
 
     def forget(self, connection: duckdb.DuckDBPyConnection) -> None:
         """`connection` was closed: the next `get` opens another, still under the lock."""

@@ -53,11 +53,10 @@ def ingest(
     with ingest_pool(len(file_names)) as pool:
         for start in range(0, max(len(file_names), 1), REPORTS_PER_CHUNK):
             names = file_names[start : start + REPORTS_PER_CHUNK]
-            reports, sections, rejected = _land_chunk(
-                store, *ingest_reports(
-                    reports_folder.folder, names, reports_folder.max_report_bytes, pool=pool
-                ), names
-            )  # fmt: skip
+            read = ingest_reports(
+                reports_folder.folder, names, reports_folder.max_report_bytes, pool=pool
+            )
+            reports, sections, rejected = _land_chunk(store, *read, names)
             for row in rejected.iter_rows(named=True):
                 context.log.warning(f"rejected {row['file_name']!r}: {row['reason']}")
             landed["reports"] += reports.height
